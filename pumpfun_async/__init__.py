@@ -1,0 +1,61 @@
+"""pumpfun_async: an async-first SDK for the pump.fun social and moderation API.
+
+::
+
+    from pumpfun_async import AsyncPumpFunClient
+
+    async with AsyncPumpFunClient(token="…") as client:
+        await client.like("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
+"""
+
+from ._client import DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
+from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
+from ._version import __version__
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    BlockedError,
+    ClientClosedError,
+    ConnectError,
+    NotFoundError,
+    PermissionDeniedError,
+    PumpFunError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ENDPOINTS",
+    "APIError",
+    "AsyncPumpFunClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "BlockedError",
+    "CaptchaProvider",
+    "ClientClosedError",
+    "Coin",
+    "ConnectError",
+    "Endpoint",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PumpFunError",
+    "RateLimitError",
+    "RepliesPage",
+    "Reply",
+    "Report",
+    "ReportAction",
+    "ReportType",
+    "ReportsPage",
+    "RequestTimeoutError",
+    "RouteGroup",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
+    "__version__",
+]

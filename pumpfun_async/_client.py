@@ -1,0 +1,481 @@
+"""AsyncPumpFunClient: one coroutine method per API operation."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from ._convert import (
+    structure_coins,
+    structure_optional,
+    structure_replies_page,
+    structure_reports_page,
+)
+from ._endpoints import ENDPOINTS, Endpoint
+from ._transport import Transport
+from ._validate import (
+    check_bool,
+    check_datetime,
+    check_enum,
+    check_id,
+    check_id_list,
+    check_limit,
+    check_mint,
+    check_offset,
+    check_reply_text,
+    check_text,
+)
+from .errors import APIError, ValidationError
+from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+
+__all__ = ["DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
+
+DEFAULT_BASE_URL = "https://frontend-api-v3.pump.fun"
+
+CaptchaProvider = Callable[[], "str | Awaitable[str]"]
+"""A callable (plain or async) that returns a fresh captcha token each time it is called."""
+
+_ClientT = TypeVar("_ClientT", bound="AsyncPumpFunClient")
+_T = TypeVar("_T")
+
+_LIKE = ENDPOINTS["like"]
+_UNLIKE = ENDPOINTS["unlike"]
+_FOLLOW = ENDPOINTS["follow"]
+_UNFOLLOW = ENDPOINTS["unfollow"]
+_ADD_BOOKMARK_ITEMS = ENDPOINTS["add_bookmark_items"]
+_REMOVE_BOOKMARK_ITEMS = ENDPOINTS["remove_bookmark_items"]
+_GET_BOOKMARK_ITEMS = ENDPOINTS["get_bookmark_items"]
+_CREATE_REPLY = ENDPOINTS["create_reply"]
+_GET_REPLIES = ENDPOINTS["get_replies"]
+_CREATE_REPORT = ENDPOINTS["create_report"]
+_REPORT_COMMENT = ENDPOINTS["report_comment"]
+_GET_REPORTS = ENDPOINTS["get_reports"]
+_UPDATE_REPORT = ENDPOINTS["update_report"]
+_DELETE_REPORT = ENDPOINTS["delete_report"]
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _secret_from(value: str | None, env: str, field: str) -> str | None:
+    if value is None:
+        value = os.environ.get(env)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, f"expected a string, got {type(value).__name__}")
+    value = value.strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        # The value itself is never echoed: it is a secret.
+        raise ValidationError(field, "contains control characters")
+    return value or None
+
+
+def _check_base_url(value: str | None) -> str:
+    if value is None:
+        value = os.environ.get("PUMPFUN_BASE_URL") or DEFAULT_BASE_URL
+    if not isinstance(value, str):
+        raise ValidationError("base_url", f"expected a string, got {type(value).__name__}")
+    try:
+        url = URL(value.strip())
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("base_url", f"{value!r} is not a URL") from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValidationError("base_url", f"{value!r} is not an http(s) URL with a host")
+    if url.query_string or url.fragment or url.user or url.password:
+        raise ValidationError("base_url", "must not carry a query, a fragment or credentials")
+    return str(url).rstrip("/")
+
+
+class AsyncPumpFunClient:
+    """An async client for the pump.fun frontend API (v3).
+
+    Use it as an async context manager, or call :meth:`aclose` when done::
+
+        async with AsyncPumpFunClient(token="…") as client:
+            await client.like("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
+            page = await client.get_replies("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
+
+    Every method checks its arguments first and raises :class:`~pumpfun_async.ValidationError`
+    without sending anything when they are wrong. Server and network failures raise
+    :class:`~pumpfun_async.APIError` and :class:`~pumpfun_async.TransportError` subclasses.
+
+    Args:
+        token: The session JWT, sent as ``Authorization: Bearer``. Defaults to the
+            ``PUMPFUN_TOKEN`` environment variable; without either, requests go without it.
+        base_url: The API's root. Defaults to ``PUMPFUN_BASE_URL``, then
+            ``https://frontend-api-v3.pump.fun``.
+        client_key: The ``x-client-key`` that :meth:`report_comment` needs (sent on no
+            other request). Defaults to ``PUMPFUN_CLIENT_KEY``.
+        captcha: Captcha tokens for :meth:`follow` and :meth:`create_reply`: a fixed token,
+            or a callable (plain or async) returning a fresh one per call. A per-call
+            ``captcha_token=`` wins. With no token at all, none is sent and the server decides.
+        timeout: Seconds one request may take in total, or ``None`` for no limit.
+        max_retries: How many times a failed request may be retried; ``0`` turns retries off.
+            Accepted and validated now; retrying arrives with the resilience release.
+        rate_limit: The client-side rate limit, or ``None`` for none. Accepted now;
+            enforcing it arrives with the resilience release.
+        session: An ``aiohttp.ClientSession`` to send requests with. The client never closes
+            a session it was given; by default it opens its own on first use and closes it
+            in :meth:`aclose`.
+
+    The token and client key never appear in ``repr()``, in exceptions or in log lines.
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        client_key: str | None = None,
+        captcha: str | CaptchaProvider | None = None,
+        timeout: float | None = 30.0,
+        max_retries: int = 2,
+        rate_limit: object | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        token = _secret_from(token, "PUMPFUN_TOKEN", "token")
+        client_key = _secret_from(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
+        self._base_url = _check_base_url(base_url)
+        if captcha is not None and not (isinstance(captcha, str) or callable(captcha)):
+            raise ValidationError("captcha", "expected a token string or a callable returning one")
+        if isinstance(captcha, str):
+            captcha = check_text(captcha, "captcha")
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+        ):
+            raise ValidationError(
+                "timeout", f"expected a positive number of seconds, got {timeout!r}"
+            )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValidationError(
+                "max_retries", f"expected an integer of 0 or more, got {max_retries!r}"
+            )
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ValidationError("session", "expected an aiohttp.ClientSession")
+        self._captcha = captcha
+        self._has_token = token is not None
+        self._has_client_key = client_key is not None
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.rate_limit = rate_limit
+        self._transport = Transport(
+            base_url=self._base_url,
+            token=token,
+            client_key=client_key,
+            timeout=timeout,
+            session=session,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def base_url(self) -> str:
+        """The API root requests go to, without a trailing slash."""
+        return self._base_url
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._transport.closed
+
+    async def aclose(self) -> None:
+        """Close the client's own HTTP session. The client cannot be used afterwards."""
+        await self._transport.aclose()
+
+    async def __aenter__(self: _ClientT) -> _ClientT:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        token = "<set>" if self._has_token else None
+        key = "<set>" if self._has_client_key else None
+        return (
+            f"{type(self).__name__}(base_url={self._base_url!r}, token={token}, "
+            f"client_key={key}, closed={self.closed})"
+        )
+
+    # ------------------------------------------------------------------ likes
+
+    async def like(self, target_id: str | int) -> None:
+        """Like a coin (by mint) or a reply (by id): ``POST /likes/{targetId}``.
+
+        Liking something already liked changes nothing.
+        """
+        path = _LIKE.format_path(target_id=check_id(target_id, "target_id"))
+        await self._transport.request(_LIKE, path)
+
+    async def unlike(self, target_id: str | int) -> None:
+        """Remove a like from a coin or a reply: ``DELETE /likes/{targetId}``."""
+        path = _UNLIKE.format_path(target_id=check_id(target_id, "target_id"))
+        await self._transport.request(_UNLIKE, path)
+
+    # ------------------------------------------------------------------ follows
+
+    async def follow(self, user_id: str, captcha_token: str | None = None) -> None:
+        """Follow a user: ``POST /following/{userId}?captchaToken=…``.
+
+        Args:
+            user_id: The user to follow (their wallet address or user id).
+            captcha_token: A captcha token for this call; defaults to the client's
+                ``captcha``. Without one, the parameter is left out.
+        """
+        path = _FOLLOW.format_path(user_id=check_id(user_id, "user_id"))
+        token = await self._captcha_token(captcha_token)
+        query = None if token is None else f"captchaToken={_q(token)}"
+        await self._transport.request(_FOLLOW, path, query=query)
+
+    async def unfollow(self, user_id: str) -> None:
+        """Stop following a user: ``DELETE /following/{userId}``."""
+        path = _UNFOLLOW.format_path(user_id=check_id(user_id, "user_id"))
+        await self._transport.request(_UNFOLLOW, path)
+
+    # ------------------------------------------------------------------ bookmarks
+
+    async def add_bookmark_items(self, item_id: str, bookmark_ids: Iterable[str]) -> None:
+        """Add an item (a coin mint) to bookmark collections: ``POST /bookmarks/items/add``.
+
+        Args:
+            item_id: The item to bookmark, usually a coin mint.
+            bookmark_ids: The collections to add it to (ids, or the name ``default``).
+        """
+        await self._bookmark_items(_ADD_BOOKMARK_ITEMS, item_id, bookmark_ids)
+
+    async def remove_bookmark_items(self, item_id: str, bookmark_ids: Iterable[str]) -> None:
+        """Remove an item from bookmark collections: ``POST /bookmarks/items/remove``."""
+        await self._bookmark_items(_REMOVE_BOOKMARK_ITEMS, item_id, bookmark_ids)
+
+    async def _bookmark_items(
+        self, endpoint: Endpoint, item_id: str, bookmark_ids: Iterable[str]
+    ) -> None:
+        body = {
+            "itemId": check_id(item_id, "item_id"),
+            "bookmarkIds": check_id_list(bookmark_ids, "bookmark_ids"),
+        }
+        await self._transport.request(endpoint, endpoint.path, body=body)
+
+    async def get_bookmark_items(
+        self, bookmark_id: str, limit: int = 50, offset: int = 0, include_nsfw: bool = False
+    ) -> list[Coin]:
+        """List the coins in a bookmark collection: ``GET /coins/bookmarks/{bookmarkId}``.
+
+        Args:
+            bookmark_id: The collection's id, or ``default``.
+            limit: Page size, 1 to 1,000.
+            offset: How many items to skip.
+            include_nsfw: Whether to include coins marked NSFW.
+        """
+        path = _GET_BOOKMARK_ITEMS.format_path(bookmark_id=check_id(bookmark_id, "bookmark_id"))
+        query = (
+            f"limit={check_limit(limit)}&offset={check_offset(offset)}"
+            f"&includeNsfw={_flag(check_bool(include_nsfw, 'include_nsfw'))}"
+        )
+        data = await self._transport.request(_GET_BOOKMARK_ITEMS, path, query=query)
+        return self._decode(_GET_BOOKMARK_ITEMS, path, structure_coins, data)
+
+    # ------------------------------------------------------------------ replies
+
+    async def create_reply(
+        self, mint: str, text: str, captcha_token: str | None = None
+    ) -> Reply | None:
+        """Post a reply to a coin's thread: ``POST /replies``.
+
+        Args:
+            mint: The coin's mint address.
+            text: The reply, 1 to 2,000 characters and not blank. Mention another reply
+                with ``#<replyId>``.
+            captcha_token: A captcha token for this call; defaults to the client's
+                ``captcha``. Without one, the field is left out.
+
+        Returns:
+            The created reply, or ``None`` when the server answered without one.
+        """
+        body: dict[str, Any] = {"mint": check_mint(mint), "text": check_reply_text(text)}
+        token = await self._captcha_token(captcha_token)
+        if token is not None:
+            body["captchaToken"] = token
+        data = await self._transport.request(_CREATE_REPLY, _CREATE_REPLY.path, body=body)
+        return structure_optional(data, Reply)
+
+    async def get_replies(self, mint: str, limit: int = 50, offset: int = 0) -> RepliesPage:
+        """Read one page of a coin's replies: ``GET /replies/{mint}``.
+
+        Args:
+            mint: The coin's mint address.
+            limit: Page size, 1 to 1,000.
+            offset: How many replies to skip.
+        """
+        path = _GET_REPLIES.format_path(mint=check_mint(mint))
+        limit = check_limit(limit)
+        offset = check_offset(offset)
+        data = await self._transport.request(
+            _GET_REPLIES, path, query=f"limit={limit}&offset={offset}"
+        )
+        return self._decode(
+            _GET_REPLIES,
+            path,
+            lambda d: structure_replies_page(d, offset=offset, limit=limit),
+            data,
+        )
+
+    # ------------------------------------------------------------------ reports
+
+    async def create_report(
+        self, target_id: str | int, type: ReportType | str, reason: str
+    ) -> Report | None:
+        """Report a coin, reply or user: ``POST /reports``.
+
+        Args:
+            target_id: The mint or id of what is reported.
+            type: A :class:`ReportType` or its value (``"scam"``, ``"spam"``, …).
+            reason: Why, in words; must not be blank.
+
+        Returns:
+            The created report, or ``None`` when the server answered without one.
+        """
+        body = {
+            "targetId": check_id(target_id, "target_id"),
+            "type": check_enum(type, ReportType, "type"),
+            "reason": check_text(reason, "reason"),
+        }
+        data = await self._transport.request(_CREATE_REPORT, _CREATE_REPORT.path, body=body)
+        return structure_optional(data, Report)
+
+    async def report_comment(self, comment_id: str | int, reason: str) -> Report | None:
+        """Report a comment: ``POST /reports/reportComment`` with the ``x-client-key`` header.
+
+        Needs the client's ``client_key`` (or ``PUMPFUN_CLIENT_KEY``).
+
+        Returns:
+            The created report, or ``None`` when the server answered without one.
+        """
+        if not self._has_client_key:
+            raise ValidationError(
+                "client_key",
+                "report_comment needs the x-client-key header: pass client_key= "
+                "or set PUMPFUN_CLIENT_KEY",
+            )
+        body = {
+            "commentId": check_id(comment_id, "comment_id"),
+            "reason": check_text(reason, "reason"),
+        }
+        data = await self._transport.request(_REPORT_COMMENT, _REPORT_COMMENT.path, body=body)
+        return structure_optional(data, Report)
+
+    async def get_reports(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        type: ReportType | str = "all",
+        done: bool = False,
+        created_from: datetime | date | str | None = None,
+        created_to: datetime | date | str | None = None,
+        is_currently_live: bool = False,
+    ) -> ReportsPage:
+        """List reports for review (admin): ``GET /reports``.
+
+        Every documented query parameter is always sent; an unset date goes as empty.
+
+        Args:
+            limit: Page size, 1 to 1,000.
+            offset: How many reports to skip.
+            type: A :class:`ReportType`, its value, or ``"all"``.
+            done: ``True`` for resolved reports, ``False`` for pending ones.
+            created_from: Only reports created at or after this moment (naive means UTC).
+            created_to: Only reports created at or before this moment (naive means UTC).
+            is_currently_live: Only reports on content that is live right now.
+        """
+        start = "" if created_from is None else check_datetime(created_from, "created_from")
+        end = "" if created_to is None else check_datetime(created_to, "created_to")
+        if start and end and start > end:
+            raise ValidationError("created_from", "is later than created_to")
+        query = (
+            f"limit={check_limit(limit)}&offset={check_offset(offset)}"
+            f"&type={_q(check_enum(type, ReportType, 'type', extra=('all',)))}"
+            f"&done={_flag(check_bool(done, 'done'))}"
+            f"&createdAtFrom={_q(start)}&createdAtTo={_q(end)}"
+            f"&isCurrentlyLive={_flag(check_bool(is_currently_live, 'is_currently_live'))}"
+        )
+        data = await self._transport.request(_GET_REPORTS, _GET_REPORTS.path, query=query)
+        return self._decode(_GET_REPORTS, _GET_REPORTS.path, structure_reports_page, data)
+
+    async def update_report(
+        self,
+        report_id: str | int,
+        done: bool,
+        action: ReportAction | str,
+        notes: str | None = None,
+    ) -> Report | None:
+        """Resolve or annotate a report (admin): ``POST /reports/update``.
+
+        Args:
+            report_id: The report to update.
+            done: Whether the report is resolved.
+            action: A :class:`ReportAction` or its value (``"banned"``, ``"no_action"``, …).
+            notes: Notes on the decision; left out of the request when ``None``.
+
+        Returns:
+            The updated report, or ``None`` when the server answered without one.
+        """
+        body: dict[str, Any] = {
+            "reportId": check_id(report_id, "report_id"),
+            "done": check_bool(done, "done"),
+            "action": check_enum(action, ReportAction, "action"),
+        }
+        if notes is not None:
+            body["notes"] = check_text(notes, "notes")
+        data = await self._transport.request(_UPDATE_REPORT, _UPDATE_REPORT.path, body=body)
+        return structure_optional(data, Report)
+
+    async def delete_report(self, report_id: str | int) -> None:
+        """Delete a report for good (admin): ``DELETE /reports/{id}``."""
+        path = _DELETE_REPORT.format_path(report_id=check_id(report_id, "report_id"))
+        await self._transport.request(_DELETE_REPORT, path)
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _captcha_token(self, explicit: str | None) -> str | None:
+        if explicit is not None:
+            return check_text(explicit, "captcha_token")
+        source = self._captcha
+        if source is None or isinstance(source, str):
+            return source
+        token = source()
+        if inspect.isawaitable(token):
+            token = await token
+        if not isinstance(token, str) or not token.strip():
+            raise ValidationError("captcha", "the captcha provider did not return a token string")
+        return token
+
+    @staticmethod
+    def _decode(endpoint: Endpoint, path: str, decode: Callable[[Any], _T], data: Any) -> _T:
+        try:
+            return decode(data)
+        except Exception as exc:
+            raise APIError(
+                f"the server's answer is not the shape {endpoint.name} returns: {exc}",
+                status=200,
+                body=data,
+                method=endpoint.method,
+                path=path,
+            ) from exc

@@ -1,0 +1,180 @@
+"""Input checks: each returns the value as it goes on the wire, or raises ValidationError.
+
+They run before a request is built, so bad input never reaches the network.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, timezone
+from typing import Any
+
+from .errors import ValidationError
+
+__all__ = [
+    "check_bool",
+    "check_datetime",
+    "check_enum",
+    "check_id",
+    "check_id_list",
+    "check_limit",
+    "check_mint",
+    "check_offset",
+    "check_reply_text",
+    "check_text",
+]
+
+MAX_REPLY_LENGTH = 2000
+MAX_LIMIT = 1000
+MAX_ID_LENGTH = 128
+
+_BASE58_KEY = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
+# Characters that could change the request line or the path: whitespace and controls,
+# separators, and the characters that start a query or a fragment.
+_ID_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f/\\?#%]")
+_ENUM_VALUE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def check_mint(value: Any, field: str = "mint") -> str:
+    """A coin mint: a base58 ed25519 public key of 32 to 44 characters (no suffix required)."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"expected a base58 mint address string, got {_kind(value)}")
+    if not _BASE58_KEY.fullmatch(value):
+        raise ValidationError(
+            field, f"{value!r} is not a mint address (32-44 base58 characters, no 0, O, I or l)"
+        )
+    return value
+
+
+def check_id(value: Any, field: str) -> str:
+    """An id used in a path or a body: a non-empty string or a non-negative integer.
+
+    Whitespace, control characters, slashes, ``?``, ``#``, ``%`` and the dot-only names
+    ``.`` and ``..`` are refused: an id can never change which endpoint a request reaches.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError(field, f"expected a string or integer id, got {_kind(value)}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValidationError(field, f"ids are never negative, got {value}")
+        return str(value)
+    if not value:
+        raise ValidationError(field, "must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValidationError(field, f"is {len(value)} characters long; ids have at most 128")
+    if _ID_FORBIDDEN.search(value):
+        raise ValidationError(
+            field, f"{value!r} contains whitespace, a control character, '/', '\\', '?', '#' or '%'"
+        )
+    if value.strip(".") == "":
+        raise ValidationError(field, f"{value!r} is not an id")
+    return value
+
+
+def check_id_list(values: Any, field: str) -> list[str]:
+    """A non-empty list (any iterable but a string) of ids."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValidationError(field, f"expected a list of ids, got {_kind(values)}")
+    ids = [check_id(v, field) for v in values]
+    if not ids:
+        raise ValidationError(field, "must name at least one id")
+    return ids
+
+
+def check_text(value: Any, field: str, max_length: int | None = None) -> str:
+    """A string with something other than whitespace in it, at most ``max_length`` long."""
+    if not isinstance(value, str):
+        raise ValidationError(field, f"expected a string, got {_kind(value)}")
+    if not value.strip():
+        raise ValidationError(field, "must not be empty or blank")
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError(
+            field, f"is {len(value)} characters long; at most {max_length} are allowed"
+        )
+    return value
+
+
+def check_reply_text(value: Any) -> str:
+    """A reply's text: not blank, at most 2,000 characters."""
+    return check_text(value, "text", MAX_REPLY_LENGTH)
+
+
+def check_limit(value: Any, field: str = "limit") -> int:
+    """A page size from 1 to 1,000."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"expected an integer, got {_kind(value)}")
+    if not 1 <= value <= MAX_LIMIT:
+        raise ValidationError(field, f"must be between 1 and {MAX_LIMIT}, got {value}")
+    return value
+
+
+def check_offset(value: Any, field: str = "offset") -> int:
+    """A page offset: an integer of zero or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"expected an integer, got {_kind(value)}")
+    if value < 0:
+        raise ValidationError(field, f"must not be negative, got {value}")
+    return value
+
+
+def check_bool(value: Any, field: str) -> bool:
+    """A real ``bool`` (not a truthy string such as ``"false"``)."""
+    if not isinstance(value, bool):
+        raise ValidationError(field, f"expected True or False, got {_kind(value)}")
+    return value
+
+
+def check_enum(
+    value: Any, enum_type: type[enum.Enum], field: str, extra: tuple[str, ...] = ()
+) -> str:
+    """A member of ``enum_type`` or a string value.
+
+    Known values and ``extra`` pass as they are; an unknown lower-case word also passes,
+    because the server's lists grow (the docs call theirs "common" values).
+    """
+    if isinstance(value, enum_type):
+        return str(value.value)
+    if not isinstance(value, str):
+        raise ValidationError(
+            field, f"expected a {enum_type.__name__} or a string, got {_kind(value)}"
+        )
+    if value in extra or _ENUM_VALUE.fullmatch(value):
+        return value
+    known = ", ".join(repr(m.value) for m in enum_type)
+    raise ValidationError(field, f"{value!r} is not a {enum_type.__name__}; known values: {known}")
+
+
+def check_datetime(value: Any, field: str) -> str:
+    """A date for a query: ``datetime``, ``date`` or ISO 8601 string, sent as UTC ISO 8601.
+
+    The value goes on the wire the way a browser's ``Date.toISOString()`` writes it
+    (``2024-05-01T12:00:00.000Z``). Naive datetimes, and strings without an offset, are
+    taken as UTC; a ``date`` is midnight UTC of that day.
+    """
+    moment: datetime
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(field, f"{value!r} is not an ISO 8601 date") from None
+    else:
+        raise ValidationError(
+            field, f"expected a datetime, date or ISO 8601 string, got {_kind(value)}"
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__

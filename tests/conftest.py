@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from unittest.mock import Mock
+
+import aioresponses.core
+import pytest
+from aiohttp import ClientResponse
+from aioresponses import aioresponses
+from yarl import URL
+
+from pumpfun_async import AsyncPumpFunClient
+
+BASE = "http://api.test"
+TOKEN = "header.payload.signature-token"
+CLIENT_KEY = "ck-secret-123"
+MINT = "CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PUMPFUN_TOKEN", "PUMPFUN_BASE_URL", "PUMPFUN_CLIENT_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+class _StreamWriterResponse(ClientResponse):
+    """aioresponses 0.7.9 builds responses without the ``stream_writer`` that aiohttp 3.14
+    requires (pnuckowski/aioresponses#289); aiohttp only reads its ``output_size``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("stream_writer", Mock(output_size=0))
+        super().__init__(*args, **kwargs)
+
+
+_NEEDS_STREAM_WRITER = "stream_writer" in inspect.signature(ClientResponse.__init__).parameters
+
+
+@pytest.fixture
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
+    if _NEEDS_STREAM_WRITER:
+        monkeypatch.setattr(aioresponses.core, "ClientResponse", _StreamWriterResponse)
+    with aioresponses() as m:
+        yield m
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[AsyncPumpFunClient]:
+    async with AsyncPumpFunClient(token=TOKEN, base_url=BASE, client_key=CLIENT_KEY) as c:
+        yield c
+
+
+def sent(mocked: aioresponses) -> list[tuple[str, URL, dict[str, Any]]]:
+    """Every request aioresponses saw, as (method, url, kwargs), in order."""
+    calls = []
+    for (method, url), requests in mocked.requests.items():
+        calls.extend((method, url, call.kwargs) for call in requests)
+    return calls
