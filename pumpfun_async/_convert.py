@@ -164,7 +164,12 @@ _report_list = converter.get_structure_hook(list[Report])
 
 
 def structure_replies_page(data: Any, *, offset: int, limit: int) -> RepliesPage:
-    """Decode ``GET /replies/{mint}``: a ``{"replies", "hasMore", "offset"}`` object or a list."""
+    """Decode ``GET /replies/{mint}``: a ``{"replies", "hasMore", "offset"}`` object or a list.
+
+    An empty body is an empty page.
+    """
+    if data is None:
+        return RepliesPage(offset=offset, raw=None)
     if isinstance(data, list):
         replies = _reply_list(data, list[Reply])
         return RepliesPage(replies, has_more=len(replies) >= limit, offset=offset, raw=data)

@@ -24,6 +24,9 @@ __all__ = ["USER_AGENT", "Transport", "logger"]
 
 USER_AGENT = f"pumpfun-async/{__version__}"
 logger = logging.getLogger("pumpfun_async")
+# aiohttp labels an empty POST "application/octet-stream"; the API's bodiless POSTs
+# (like, follow) go without a Content-Type, as in the docs.
+_NO_CONTENT_TYPE = ("Content-Type",)
 
 
 class Transport:
@@ -111,13 +114,14 @@ class Transport:
                 headers=headers,
                 timeout=self._timeout,
                 allow_redirects=False,
+                skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
             ) as response:
                 status = response.status
                 raw = await response.read()
                 response_headers = response.headers
         except aiohttp.ClientConnectorError as exc:
             raise ConnectError(
-                f"could not connect for {method} {path}: {exc.os_error}",
+                f"could not connect for {method} {path}: {_describe(exc.os_error, query)}",
                 method=method,
                 path=path,
             ) from exc
@@ -133,7 +137,7 @@ class Transport:
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise TransportError(
-                f"{method} {path} failed on the network: {type(exc).__name__}: {exc}",
+                f"{method} {path} failed on the network: {_describe(exc, query)}",
                 method=method,
                 path=path,
             ) from exc
@@ -153,3 +157,9 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
+
+
+def _describe(exc: BaseException, query: str | None) -> str:
+    """Name an exception for a message, without the query string (it may hold a captcha)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text.replace(query, "…") if query else text

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from unittest.mock import Mock
 
-import aioresponses.core
+import aioresponses.core as aioresponses_core
 import pytest
 from aiohttp import ClientResponse
 from aioresponses import aioresponses
@@ -40,7 +40,7 @@ _NEEDS_STREAM_WRITER = "stream_writer" in inspect.signature(ClientResponse.__ini
 @pytest.fixture
 def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     if _NEEDS_STREAM_WRITER:
-        monkeypatch.setattr(aioresponses.core, "ClientResponse", _StreamWriterResponse)
+        monkeypatch.setattr(aioresponses_core, "ClientResponse", _StreamWriterResponse)
     with aioresponses() as m:
         yield m
 
@@ -53,7 +53,7 @@ async def client() -> AsyncIterator[AsyncPumpFunClient]:
 
 def sent(mocked: aioresponses) -> list[tuple[str, URL, dict[str, Any]]]:
     """Every request aioresponses saw, as (method, url, kwargs), in order."""
-    calls = []
+    calls: list[tuple[str, URL, dict[str, Any]]] = []
     for (method, url), requests in mocked.requests.items():
         calls.extend((method, url, call.kwargs) for call in requests)
     return calls
