@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import os
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
@@ -155,7 +156,9 @@ class AsyncPumpFunClient:
         if isinstance(captcha, str):
             captcha = check_text(captcha, "captcha")
         if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout < math.inf
         ):
             raise ValidationError(
                 "timeout", f"expected a positive number of seconds, got {timeout!r}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
@@ -56,6 +57,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
+        if when.tzinfo is None:  # "-0000" means UTC with no zone information
+            when = when.replace(tzinfo=timezone.utc)
         current = time.time() if now is None else now
         return max(0.0, when.timestamp() - current)
     if not math.isfinite(seconds):

@@ -59,18 +59,24 @@ def check_id(value: Any, field: str) -> str:
     if isinstance(value, int):
         if value < 0:
             raise ValidationError(field, f"ids are never negative, got {value}")
-        return str(value)
-    if not value:
+        if value.bit_length() > 4 * MAX_ID_LENGTH:  # too long for str() to be quick
+            raise ValidationError(field, f"ids have at most {MAX_ID_LENGTH} characters")
+        text = str(value)
+    else:
+        text = value
+    if not text:
         raise ValidationError(field, "must not be empty")
-    if len(value) > MAX_ID_LENGTH:
-        raise ValidationError(field, f"is {len(value)} characters long; ids have at most 128")
-    if _ID_FORBIDDEN.search(value):
+    if len(text) > MAX_ID_LENGTH:
         raise ValidationError(
-            field, f"{value!r} contains whitespace, a control character, '/', '\\', '?', '#' or '%'"
+            field, f"is {len(text)} characters long; ids have at most {MAX_ID_LENGTH}"
         )
-    if value.strip(".") == "":
-        raise ValidationError(field, f"{value!r} is not an id")
-    return value
+    if _ID_FORBIDDEN.search(text):
+        raise ValidationError(
+            field, f"{text!r} contains whitespace, a control character, '/', '\\', '?', '#' or '%'"
+        )
+    if text.strip(".") == "":
+        raise ValidationError(field, f"{text!r} is not an id")
+    return text
 
 
 def check_id_list(values: Any, field: str) -> list[str]:
@@ -172,8 +178,11 @@ def check_datetime(value: Any, field: str) -> str:
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    try:
+        utc = moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise ValidationError(field, f"{value!r} is out of range in UTC") from None
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _kind(value: Any) -> str:
