@@ -52,7 +52,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
-    session.install("ruff>=0.6")
+    session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 

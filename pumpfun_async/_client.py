@@ -8,7 +8,7 @@ import os
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -41,8 +41,13 @@ __all__ = ["DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
 
 DEFAULT_BASE_URL = "https://frontend-api-v3.pump.fun"
 
-CaptchaProvider = Callable[[], "str | Awaitable[str]"]
-"""A callable (plain or async) that returns a fresh captcha token each time it is called."""
+
+class CaptchaProvider(Protocol):
+    """A callable, plain or async, that returns a fresh captcha token each time it is called."""
+
+    def __call__(self) -> str | Awaitable[str]:
+        """Return a new captcha token, or an awaitable of one."""
+
 
 _ClientT = TypeVar("_ClientT", bound="AsyncPumpFunClient")
 _T = TypeVar("_T")

@@ -18,7 +18,13 @@ from yarl import URL
 from ._endpoints import Endpoint
 from ._responses import decode_response
 from ._version import __version__
-from .errors import ClientClosedError, ConnectError, RequestTimeoutError, TransportError
+from .errors import (
+    ClientClosedError,
+    ConnectError,
+    RequestTimeoutError,
+    TransportError,
+    ValidationError,
+)
 
 __all__ = ["USER_AGENT", "Transport", "logger"]
 
@@ -99,7 +105,7 @@ class Transport:
         if endpoint.client_key:
             headers = self._key_headers
             if headers is None:  # the client checks first; this guards direct use
-                raise ClientClosedError("no client key configured")
+                raise ValidationError("client_key", "this endpoint needs a client key")
         elif endpoint.has_body:
             headers = self._body_headers
         else:
