@@ -1,0 +1,520 @@
+"""The emulator: an aiohttp application that answers the 14 operations like pump.fun."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any, TypeVar
+
+import attrs
+import orjson
+from aiohttp import web
+
+from pumpfun_async._client import AsyncPumpFunClient
+from pumpfun_async._endpoints import ENDPOINTS, RouteGroup
+
+from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
+from ._state import REPORT_ACTIONS, REPORT_TYPES, EmulatorState, NestError, user_id_for
+
+__all__ = ["Emulator", "RecordedRequest"]
+
+_EmulatorT = TypeVar("_EmulatorT", bound="Emulator")
+Handler = Callable[["_Call"], Any]
+_MAX_TEXT = 2000
+
+
+@attrs.define
+class RecordedRequest:
+    """A request the emulator received.
+
+    Attributes:
+        method: The HTTP method.
+        path: The raw path, percent-encoding kept, without the query string.
+        query: The query parameters (the last value of each name).
+        headers: The request headers.
+        body: The raw body.
+        endpoint: The operation it matched (an ``ENDPOINTS`` name), or ``None``.
+        status: The status answered, or ``None`` if the connection was dropped.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    endpoint: str | None
+    status: int | None = None
+
+    def json(self) -> Any:
+        """The body decoded as JSON (``None`` for an empty body)."""
+        return orjson.loads(self.body) if self.body else None
+
+
+@attrs.define
+class _Call:
+    """What a handler gets: the request, its user, and parsed inputs."""
+
+    request: web.Request
+    user: str
+    admin: bool
+    body: Any
+
+    def query_int(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.request.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise NestError(400, f"{name} must be an integer", "Bad Request") from None
+        if not low <= value <= high:
+            raise NestError(400, f"{name} must be between {low} and {high}", "Bad Request")
+        return value
+
+    def query_bool(self, name: str, default: bool) -> bool:
+        raw = self.request.query.get(name)
+        if raw is None or raw == "":
+            return default
+        if raw not in ("true", "false"):
+            raise NestError(400, f"{name} must be 'true' or 'false'", "Bad Request")
+        return raw == "true"
+
+    def query_date(self, name: str) -> datetime | None:
+        raw = self.request.query.get(name, "")
+        if not raw:
+            return None
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise NestError(400, f"{name} must be an ISO 8601 date", "Bad Request") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+    def field(self, name: str, *, required: bool = True, kind: type = str) -> Any:
+        if not isinstance(self.body, dict):
+            raise NestError(400, "request body must be a JSON object", "Bad Request")
+        value = self.body.get(name)
+        if value is None and not required:
+            return None
+        if kind is str and isinstance(value, str) and value.strip():
+            return value
+        if kind is bool and isinstance(value, bool):
+            return value
+        if kind is list and isinstance(value, list) and value:
+            if all(isinstance(v, str) and v for v in value):
+                return value
+            raise NestError(400, [f"each value in {name} must be a string"], "Bad Request")
+        article = {str: "a non-empty string", bool: "a boolean", list: "a non-empty array"}[kind]
+        raise NestError(400, [f"{name} must be {article}"], "Bad Request")
+
+    def match(self, name: str) -> str:
+        return self.request.match_info[name]
+
+
+class Emulator:
+    """A local pump.fun API on loopback, with in-memory state, limits and scripted faults.
+
+    Start it in the running event loop::
+
+        async with Emulator() as emu:
+            async with emu.client() as client:
+                await client.like(DOCS_MINT)
+            assert emu.requests[0].endpoint == "like"
+
+    or, from synchronous code, on a thread of its own with :meth:`run_in_thread`.
+
+    Args:
+        host: The address to bind; only this address is ever bound (loopback by default).
+        port: The port; 0 picks a free one. The URL is in :attr:`url` once started.
+        admin_tokens: Bearer tokens allowed to use the admin report endpoints.
+        client_key: The ``x-client-key`` that ``reportComment`` requires.
+        require_captcha: Whether follows and replies need a (single-use) captcha token.
+        state: The world to serve; a fresh :class:`EmulatorState` with the catalogue by default.
+        clock: Monotonic seconds, for rate-limit windows (injectable in tests).
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        admin_tokens: Sequence[str] = ("admin-token",),
+        client_key: str = "test-client-key",
+        require_captcha: bool = True,
+        state: EmulatorState | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.admin_tokens = frozenset(admin_tokens)
+        self.client_key = client_key
+        self.require_captcha = require_captcha
+        self.state = state if state is not None else EmulatorState()
+        self.requests: list[RecordedRequest] = []
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._faults: list[FaultRule] = []
+        self._limits: dict[RouteGroup, RateLimit] = {}
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+        self._handlers: dict[str, Callable[[_Call], Any]] = {
+            name: getattr(self, f"_on_{name}") for name in ENDPOINTS
+        }
+
+    # ------------------------------------------------------------------ running
+
+    @property
+    def url(self) -> str:
+        """The base URL to point a client at (``http://127.0.0.1:PORT``)."""
+        if self._url is None:
+            raise RuntimeError("the emulator is not running; start it first")
+        return self._url
+
+    def make_app(self) -> web.Application:
+        """The aiohttp application, with one route per endpoint of ``ENDPOINTS``."""
+        app = web.Application(middlewares=[self._middleware])
+        for endpoint in ENDPOINTS.values():
+            app.router.add_route(endpoint.method, endpoint.path, self._dispatch, name=endpoint.name)
+        return app
+
+    async def start(self) -> None:
+        """Bind ``host:port`` and start serving in the running event loop."""
+        if self._runner is not None:
+            raise RuntimeError("the emulator is already running")
+        runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        port = runner.addresses[0][1]
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self._url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop serving and release the port."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        self._url = None
+
+    async def __aenter__(self: _EmulatorT) -> _EmulatorT:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @contextlib.contextmanager
+    def run_in_thread(self: _EmulatorT) -> Iterator[_EmulatorT]:
+        """Serve from a background thread with its own event loop, for synchronous code.
+
+        ::
+
+            with Emulator().run_in_thread() as emu:
+                requests.post(f"{emu.url}/likes/{DOCS_MINT}", headers=...)
+        """
+        from anyio.from_thread import start_blocking_portal
+
+        with start_blocking_portal() as portal:
+            portal.call(self.start)
+            try:
+                yield self
+            finally:
+                portal.call(self.stop)
+
+    def client(
+        self, token: str = "user-token", *, admin: bool = False, **kwargs: Any
+    ) -> AsyncPumpFunClient:
+        """An :class:`AsyncPumpFunClient` pointed at this emulator.
+
+        It has the emulator's client key and a captcha provider that hands out fresh
+        tokens, so every operation works out of the box. ``admin=True`` uses an admin
+        token. Other keyword arguments go to the client.
+        """
+        if admin:
+            token = sorted(self.admin_tokens)[0]
+        kwargs.setdefault("client_key", self.client_key)
+        kwargs.setdefault("captcha", lambda: uuid.uuid4().hex)
+        return AsyncPumpFunClient(token, base_url=self.url, **kwargs)
+
+    # ------------------------------------------------------------------ control
+
+    def add_fault(self, route: str, fault: Fault | str, times: int = 1) -> None:
+        """Apply ``fault`` to the next ``times`` requests matching ``route``.
+
+        ``route`` is an endpoint name (``"create_reply"``), ``"*"``, or ``"METHOD /path"``
+        with wildcards; ``fault`` a :class:`Fault` or its text form (``"status:503"``).
+        """
+        if isinstance(fault, str):
+            fault = Fault.parse(fault)
+        if times < 1:
+            raise ValueError("times must be 1 or more")
+        with self._lock:
+            self._faults.append(FaultRule(route, fault, times))
+
+    def clear_faults(self) -> None:
+        """Forget every scripted fault not yet used."""
+        with self._lock:
+            self._faults.clear()
+
+    def set_rate_limit(
+        self, group: RouteGroup | str, limit: int, window: float = 1.0, *, retry_after: bool = True
+    ) -> None:
+        """Throttle a route group to ``limit`` requests per ``window`` seconds per client."""
+        with self._lock:
+            self._limits[RouteGroup(group)] = RateLimit(limit, window, retry_after)
+
+    def clear_rate_limits(self) -> None:
+        """Remove every rate limit."""
+        with self._lock:
+            self._limits.clear()
+
+    def requests_for(self, endpoint: str) -> list[RecordedRequest]:
+        """The recorded requests that matched one operation."""
+        return [r for r in self.requests if r.endpoint == endpoint]
+
+    def reset(self) -> None:
+        """Fresh state, no recorded requests, faults or limits."""
+        self.state = EmulatorState()
+        self.requests.clear()
+        self.clear_faults()
+        self.clear_rate_limits()
+
+    # ------------------------------------------------------------------ request path
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        route = request.match_info.route
+        endpoint = route.name if route.name in ENDPOINTS else None
+        record = RecordedRequest(
+            method=request.method,
+            path=request.raw_path.partition("?")[0],
+            query=dict(request.query),
+            headers=dict(request.headers),
+            body=await request.read(),
+            endpoint=endpoint,
+        )
+        self.requests.append(record)
+        fault = self._take_fault(endpoint, request.method, record.path)
+        response: web.StreamResponse | None = None
+        if fault is not None:
+            response = await self._apply_fault(fault, request)
+            if fault.kind == "drop_before":
+                return self._drop(request, record)
+        if response is None:
+            response = await self._answer(request, handler, endpoint)
+        if fault is not None and fault.kind == "drop_after":
+            return self._drop(request, record)
+        record.status = response.status
+        return response
+
+    async def _answer(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        endpoint: str | None,
+    ) -> web.StreamResponse:
+        if endpoint is None:
+            return _nest(NestError(404, f"Cannot {request.method} {request.path}", "Not Found"))
+        limited = self._throttle(endpoint, request)
+        if limited is not None:
+            return limited
+        try:
+            return await handler(request)
+        except NestError as exc:
+            return _nest(exc)
+
+    def _take_fault(self, endpoint: str | None, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for rule in self._faults:
+                if rule.matches(endpoint, method, path):
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._faults.remove(rule)
+                    return rule.fault
+        return None
+
+    async def _apply_fault(self, fault: Fault, request: web.Request) -> web.StreamResponse | None:
+        if fault.kind == "latency":
+            await asyncio.sleep(fault.delay)
+            return None
+        if fault.kind == "status":
+            body = fault.body
+            if body is None:
+                body = NestError(fault.status, f"Injected {fault.status}").body()
+            return web.Response(
+                status=fault.status,
+                body=orjson.dumps(body),
+                content_type="application/json",
+                headers=fault.headers,
+            )
+        if fault.kind == "block":
+            return web.Response(status=403, text=BLOCK_PAGE, content_type="text/html")
+        if fault.kind == "challenge":
+            return web.Response(
+                status=fault.status,
+                text=CHALLENGE_PAGE,
+                content_type="text/html",
+                headers={"cf-mitigated": "challenge"},
+            )
+        return None
+
+    @staticmethod
+    def _drop(request: web.Request, record: RecordedRequest) -> web.StreamResponse:
+        record.status = None
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)  # never written: the connection is gone
+
+    def _throttle(self, endpoint: str, request: web.Request) -> web.StreamResponse | None:
+        group = ENDPOINTS[endpoint].group
+        with self._lock:
+            limit = self._limits.get(group)
+            wait = None if limit is None else limit.hit(request.remote or "", self._clock())
+        if limit is None or wait is None:
+            return None
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))} if limit.retry_after else {}
+        return web.Response(
+            status=429, body=orjson.dumps(THROTTLED_BODY), content_type="application/json",
+            headers=headers,
+        )  # fmt: skip
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info.route.name or ""
+        token = _bearer(request)
+        if not token:
+            raise NestError(401, "Unauthorized")
+        body: Any = None
+        if ENDPOINTS[name].has_body:
+            raw = await request.read()
+            try:
+                body = orjson.loads(raw) if raw else None
+            except orjson.JSONDecodeError:
+                raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
+        call = _Call(request, user_id_for(token), token in self.admin_tokens, body)
+        if ENDPOINTS[name].admin and not call.admin:
+            raise NestError(403, "Forbidden resource", "Forbidden")
+        result = self._handlers[name](call)
+        status = 201 if request.method == "POST" else 200
+        return web.Response(
+            status=status, body=orjson.dumps(result), content_type="application/json"
+        )
+
+    # ------------------------------------------------------------------ handlers
+
+    def _captcha(self, token: str | None) -> None:
+        if self.require_captcha:
+            self.state.spend_captcha(token)
+
+    def _on_like(self, call: _Call) -> Any:
+        return self.state.like(call.user, call.match("target_id"))
+
+    def _on_unlike(self, call: _Call) -> Any:
+        return self.state.unlike(call.user, call.match("target_id"))
+
+    def _on_follow(self, call: _Call) -> Any:
+        self._captcha(call.request.query.get("captchaToken"))
+        return self.state.follow(call.user, call.match("user_id"))
+
+    def _on_unfollow(self, call: _Call) -> Any:
+        return self.state.unfollow(call.user, call.match("user_id"))
+
+    def _on_add_bookmark_items(self, call: _Call) -> Any:
+        item, ids = call.field("itemId"), call.field("bookmarkIds", kind=list)
+        return self.state.add_bookmark_items(call.user, item, ids)
+
+    def _on_remove_bookmark_items(self, call: _Call) -> Any:
+        item, ids = call.field("itemId"), call.field("bookmarkIds", kind=list)
+        return self.state.remove_bookmark_items(call.user, item, ids)
+
+    def _on_get_bookmark_items(self, call: _Call) -> Any:
+        return self.state.bookmark_coins(
+            call.user,
+            call.match("bookmark_id"),
+            limit=call.query_int("limit", 50, 1, 1000),
+            offset=call.query_int("offset", 0, 0, 10**9),
+            include_nsfw=call.query_bool("includeNsfw", False),
+        )
+
+    def _on_create_reply(self, call: _Call) -> Any:
+        mint, text = call.field("mint"), call.field("text")
+        if len(text) > _MAX_TEXT:
+            raise NestError(
+                400, [f"text must be shorter than or equal to {_MAX_TEXT} characters"],
+                "Bad Request",
+            )  # fmt: skip
+        self._captcha(call.body.get("captchaToken"))
+        return self.state.create_reply(call.user, mint, text)
+
+    def _on_get_replies(self, call: _Call) -> Any:
+        return self.state.reply_page(
+            call.user,
+            call.match("mint"),
+            limit=call.query_int("limit", 50, 1, 1000),
+            offset=call.query_int("offset", 0, 0, 10**9),
+        )
+
+    def _on_create_report(self, call: _Call) -> Any:
+        target, kind, reason = call.field("targetId"), call.field("type"), call.field("reason")
+        if kind not in REPORT_TYPES:
+            raise NestError(400, [f"type must be one of: {', '.join(REPORT_TYPES)}"], "Bad Request")
+        return self.state.create_report(call.user, target, kind, reason)
+
+    def _on_report_comment(self, call: _Call) -> Any:
+        if call.request.headers.get("x-client-key") != self.client_key:
+            raise NestError(401, "Invalid client key", "Unauthorized")
+        comment, reason = call.field("commentId"), call.field("reason")
+        return self.state.create_report(call.user, comment, "comment", reason)
+
+    def _on_get_reports(self, call: _Call) -> Any:
+        kind = call.request.query.get("type") or "all"
+        if kind != "all" and kind not in (*REPORT_TYPES, "comment"):
+            raise NestError(400, f"type must be 'all' or a report type, not {kind!r}")
+        return self.state.report_page(
+            limit=call.query_int("limit", 50, 1, 1000),
+            offset=call.query_int("offset", 0, 0, 10**9),
+            report_type=kind,
+            done=call.query_bool("done", False),
+            created_from=call.query_date("createdAtFrom"),
+            created_to=call.query_date("createdAtTo"),
+            live_only=call.query_bool("isCurrentlyLive", False),
+        )
+
+    def _on_update_report(self, call: _Call) -> Any:
+        report_id, done = call.field("reportId"), call.field("done", kind=bool)
+        action, notes = call.field("action"), call.field("notes", required=False)
+        if action not in REPORT_ACTIONS:
+            raise NestError(
+                400, [f"action must be one of: {', '.join(REPORT_ACTIONS)}"], "Bad Request"
+            )
+        return self.state.update_report(report_id, done, action, notes)
+
+    def _on_delete_report(self, call: _Call) -> Any:
+        return self.state.delete_report(call.match("report_id"))
+
+
+def _bearer(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.cookies.get("auth_token", "").strip()
+
+
+def _nest(error: NestError) -> web.Response:
+    return web.Response(
+        status=error.status, body=orjson.dumps(error.body()), content_type="application/json"
+    )
