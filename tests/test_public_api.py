@@ -13,7 +13,7 @@ import pytest
 import pumpfun_async
 from pumpfun_async import ENDPOINTS, AsyncPumpFunClient, Endpoint, RouteGroup
 
-SUBMODULES = {"errors", "models"}
+SUBMODULES = {"errors", "models", "testing", "cli"}
 NOT_ENDPOINTS = {"aclose", "__aenter__", "__aexit__"}
 
 
@@ -71,14 +71,14 @@ def test_all_matches_reexported_names() -> None:
     public = {
         name
         for name, value in vars(pumpfun_async).items()
-        if not name.startswith("_") and not inspect.ismodule(value)
+        if not name.startswith(("_", "@")) and not inspect.ismodule(value)
     }
     exported = set(pumpfun_async.__all__) - {"__version__"}
     assert public == exported
     modules = {
         name
         for name, value in vars(pumpfun_async).items()
-        if not name.startswith("_") and inspect.ismodule(value)
+        if not name.startswith(("_", "@")) and inspect.ismodule(value)
     }
     assert modules <= SUBMODULES
     assert not modules & set(pumpfun_async.__all__)
