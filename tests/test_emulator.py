@@ -423,3 +423,41 @@ async def test_pytest_plugin_fixture_in_async_tests(pumpfun_emulator: Emulator) 
     async with pumpfun_emulator.client() as client:
         with pytest.raises(ServerError):
             await client.like(DOCS_MINT)
+
+
+async def test_control_api(emu: Emulator, user: AsyncPumpFunClient) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+
+        async def control(method: str, name: str, body: object = None) -> tuple[int, object]:
+            async with http.request(method, f"{emu.url}/_emulator/{name}", json=body) as answer:
+                return answer.status, await answer.json()
+
+        assert await control("POST", "faults", {"route": "like", "fault": "status:503"}) == (
+            200,
+            {"ok": True},
+        )
+        with pytest.raises(ServerError):
+            await user.like(DOCS_MINT)
+        await control("POST", "faults", {"route": "*", "fault": "block", "times": 5})
+        await control("DELETE", "faults")
+        await control("POST", "rate-limits", {"group": "likes", "limit": "0/60"})
+        with pytest.raises(RateLimitError):
+            await user.like(DOCS_MINT)
+        await control("DELETE", "rate-limits")
+        await user.like(DOCS_MINT)
+        status, rows = await control("GET", "requests")
+        assert status == 200
+        assert isinstance(rows, list)
+        assert [row["status"] for row in rows] == [503, 429, 201]
+        status, error = await control("POST", "faults", {"route": "like", "fault": "boom"})
+        assert status == 400
+        assert isinstance(error, dict)
+        assert "unknown fault" in error["message"]
+        assert (await control("POST", "rate-limits", {"group": "nope", "limit": "1"}))[0] == 400
+        assert (
+            await control("POST", "rate-limits", {"group": "likes", "limit": "1", "retryAfter": 1})
+        )[0] == 400
+        await control("POST", "reset")
+        assert emu.requests == []

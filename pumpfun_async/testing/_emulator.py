@@ -23,7 +23,10 @@ from pumpfun_async._endpoints import ENDPOINTS, RouteGroup
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
 from ._state import REPORT_ACTIONS, REPORT_TYPES, EmulatorState, NestError, user_id_for
 
-__all__ = ["Emulator", "RecordedRequest"]
+__all__ = ["CONTROL_PREFIX", "Emulator", "RecordedRequest"]
+
+CONTROL_PREFIX = "/_emulator"
+"""Where the emulator's own control API lives (faults, rate limits, recorded requests)."""
 
 _EmulatorT = TypeVar("_EmulatorT", bound="Emulator")
 Handler = Callable[["_Call"], Any]
@@ -177,10 +180,20 @@ class Emulator:
         return self._url
 
     def make_app(self) -> web.Application:
-        """The aiohttp application, with one route per endpoint of ``ENDPOINTS``."""
+        """The aiohttp application: a route per endpoint of ``ENDPOINTS``, and the control API."""
         app = web.Application(middlewares=[self._middleware])
         for endpoint in ENDPOINTS.values():
             app.router.add_route(endpoint.method, endpoint.path, self._dispatch, name=endpoint.name)
+        control = (
+            ("POST", "faults", self._control_add_fault),
+            ("DELETE", "faults", self._control_clear_faults),
+            ("POST", "rate-limits", self._control_set_rate_limit),
+            ("DELETE", "rate-limits", self._control_clear_rate_limits),
+            ("GET", "requests", self._control_requests),
+            ("POST", "reset", self._control_reset),
+        )
+        for method, name, handler in control:
+            app.router.add_route(method, f"{CONTROL_PREFIX}/{name}", handler)
         return app
 
     async def start(self) -> None:
@@ -297,6 +310,8 @@ class Emulator:
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        if request.path.startswith(CONTROL_PREFIX + "/"):
+            return await self._control(request, handler)
         route = request.match_info.route
         endpoint = route.name if route.name in ENDPOINTS else None
         record = RecordedRequest(
@@ -413,6 +428,54 @@ class Emulator:
             status=status, body=orjson.dumps(result), content_type="application/json"
         )
 
+    # ------------------------------------------------------------------ control API
+
+    async def _control(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:
+            return _nest(NestError(400, f"bad control request: {exc}", "Bad Request"))
+
+    async def _control_add_fault(self, request: web.Request) -> web.StreamResponse:
+        spec = await request.json()
+        self.add_fault(str(spec["route"]), str(spec["fault"]), int(spec.get("times", 1)))
+        return _ok()
+
+    async def _control_clear_faults(self, request: web.Request) -> web.StreamResponse:
+        self.clear_faults()
+        return _ok()
+
+    async def _control_set_rate_limit(self, request: web.Request) -> web.StreamResponse:
+        spec = await request.json()
+        limit = RateLimit.parse(str(spec["limit"]))
+        retry_after = spec.get("retryAfter", True)
+        if not isinstance(retry_after, bool):
+            raise TypeError("retryAfter must be true or false")
+        self.set_rate_limit(spec["group"], limit.limit, limit.window, retry_after=retry_after)
+        return _ok()
+
+    async def _control_clear_rate_limits(self, request: web.Request) -> web.StreamResponse:
+        self.clear_rate_limits()
+        return _ok()
+
+    async def _control_requests(self, request: web.Request) -> web.StreamResponse:
+        rows = [
+            {"method": r.method, "path": r.path, "query": r.query, "endpoint": r.endpoint,
+             "status": r.status}
+            for r in self.requests
+        ]  # fmt: skip
+        return web.Response(body=orjson.dumps(rows), content_type="application/json")
+
+    async def _control_reset(self, request: web.Request) -> web.StreamResponse:
+        self.reset()
+        return _ok()
+
     # ------------------------------------------------------------------ handlers
 
     def _captcha(self, token: str | None) -> None:
@@ -512,6 +575,10 @@ def _bearer(request: web.Request) -> str:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return request.cookies.get("auth_token", "").strip()
+
+
+def _ok() -> web.Response:
+    return web.Response(body=b'{"ok":true}', content_type="application/json")
 
 
 def _nest(error: NestError) -> web.Response:
