@@ -1,0 +1,138 @@
+"""``pumpfun demo``: a tour of the whole API against an embedded emulator.
+
+It needs no network and no configuration: the emulator binds an ephemeral loopback port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from pumpfun_async import AsyncPumpFunClient, PumpFunError, ReportAction, ReportType
+from pumpfun_async.testing import DOCS_MINT, Emulator
+
+__all__ = ["add_demo_command", "run_demo"]
+
+
+class _Tour:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.step = 0
+
+    def title(self, text: str) -> None:
+        self.step += 1
+        print(f"\n[{self.step}] {text}", file=self.out)
+
+    def show(self, text: str) -> None:
+        print(f"    {text}", file=self.out)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+        for index, row in enumerate(cells):
+            self.show("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            if index == 0:
+                self.show("  ".join("-" * w for w in widths))
+
+
+def add_demo_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``pumpfun demo`` to a subcommand set."""
+    parser = subcommands.add_parser(
+        "demo",
+        help="Tour the whole API against an embedded emulator (no network needed).",
+        description="Start a pump.fun emulator on an ephemeral loopback port and walk "
+        "through every operation with the SDK, showing each step and its result.",
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    return asyncio.run(run_demo(out))
+
+
+async def run_demo(out: TextIO) -> int:
+    """Start an emulator, walk through every operation with the SDK, and report each step."""
+    tour = _Tour(out)
+    async with Emulator() as emu:
+        print(f"pump.fun emulator listening on {emu.url} (loopback only)", file=out)
+        async with emu.client() as user, emu.client(admin=True) as admin:
+            try:
+                await _tour(tour, emu, user, admin)
+            except PumpFunError as exc:  # the emulator should never fail the tour
+                print(f"demo failed: {exc}", file=out)
+                return 1
+        print(f"\ndone: the emulator served {len(emu.requests)} requests.", file=out)
+    return 0
+
+
+async def _tour(
+    tour: _Tour, emu: Emulator, user: AsyncPumpFunClient, admin: AsyncPumpFunClient
+) -> None:
+    coins = list(emu.state.coins.values())
+    doc_coin = emu.state.coins[DOCS_MINT]
+
+    tour.title(f"Like and unlike {doc_coin['name']} ({DOCS_MINT})")
+    await user.like(DOCS_MINT)
+    tour.show("liked: POST /likes/{mint} -> 201")
+    await user.unlike(DOCS_MINT)
+    tour.show("unliked: DELETE /likes/{mint} -> 200")
+
+    mints = [coin["mint"] for coin in coins[:10]]
+    tour.title(f"Bulk-like {len(mints)} coins at once with asyncio.gather")
+    started = time.perf_counter()
+    results = await asyncio.gather(*(user.like(m) for m in mints), return_exceptions=True)
+    elapsed = (time.perf_counter() - started) * 1000
+    failed = [r for r in results if isinstance(r, BaseException)]
+    tour.show(f"{len(mints) - len(failed)} liked, {len(failed)} failed, in {elapsed:.1f} ms")
+
+    creator = str(doc_coin["creator"])
+    tour.title("Follow the coin's creator (a fresh captcha token per call)")
+    await user.follow(creator)
+    tour.show(f"following {creator}")
+
+    tour.title("Bookmark three coins and list the collection")
+    for coin in coins[:3]:
+        await user.add_bookmark_items(coin["mint"], ["default", "favorites"])
+    saved = await user.get_bookmark_items("favorites")
+    tour.table(
+        ("mint", "name", "symbol", "usd market cap"),
+        [(c.mint, c.name, c.symbol, f"{c.usd_market_cap or 0:,.2f}") for c in saved],
+    )
+
+    tour.title("Reply to the thread, mention that reply, and read the thread back")
+    first = await user.create_reply(DOCS_MINT, "gm! first look at this one")
+    first_id = first.id if first is not None else 0
+    await user.create_reply(DOCS_MINT, f"#{first_id} agreed, chart looks healthy")
+    await user.like(first_id)
+    page = await user.get_replies(DOCS_MINT, limit=10)
+    tour.table(
+        ("id", "likes", "mentions", "text"),
+        [(r.id, r.total_likes, r.mentions or "", r.text) for r in page.replies],
+    )
+
+    tour.title("Report the coin and a comment")
+    report = await user.create_report(DOCS_MINT, ReportType.SCAM, "Dev wallet dumped at launch")
+    await user.report_comment(first_id, "offensive")
+    tour.show(
+        f"report {report.id if report else '?'} filed (type scam); comment {first_id} reported"
+    )
+
+    tour.title("Review the queue as an admin and resolve the coin report")
+    pending = await admin.get_reports(done=False)
+    tour.table(
+        ("id", "type", "target", "done"),
+        [(r.id, r.type, r.target_id, r.done) for r in pending.reports],
+    )
+    if report is not None:
+        resolved = await admin.update_report(
+            report.id, True, ReportAction.BANNED, "Creator banned; coin hidden"
+        )
+        action = resolved.action if resolved else "?"
+        tour.show(f"resolved {report.id}: action={action}")
+        remaining = await admin.get_reports(done=False)
+        tour.show(f"{remaining.total} report(s) still pending")
+        await admin.delete_report(report.id)
+        tour.show(f"deleted {report.id}")

@@ -1,0 +1,152 @@
+"""`pumpfun demo`, `pumpfun emulator`, and the API subcommands against a live emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from pumpfun_async import AsyncPumpFunClient, ServerError
+from pumpfun_async.cli import main
+from pumpfun_async.testing import DOCS_MINT, Emulator
+
+
+def test_demo_tours_the_api(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "emulator listening on http://127.0.0.1:" in out
+    for step in (
+        "Like and unlike",
+        "Bulk-like 10 coins",
+        "10 liked, 0 failed",
+        "Follow the coin's creator",
+        "Bookmark three coins",
+        "Moon Cat",
+        "read the thread back",
+        "#1000 agreed",
+        "Report the coin and a comment",
+        "Review the queue as an admin",
+        "action=banned",
+        "1 report(s) still pending",
+        "done: the emulator served",
+    ):
+        assert step in out
+
+
+def test_subcommands_against_the_emulator(
+    pumpfun_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--base-url", pumpfun_emulator.url, "--token", "user-token-123"]
+    assert main([*base, "like", DOCS_MINT]) == 0
+    assert main([*base, "create-reply", DOCS_MINT, "from the cli", "--captcha-token", "c1"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--json", "get-replies", DOCS_MINT]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert [r["text"] for r in page["replies"]] == ["from the cli"]
+    assert main([*base, "--client-key", "test-client-key", "report-comment", "1000", "spam"]) == 0
+    admin = ["--base-url", pumpfun_emulator.url, "--token", "admin-token", "--json"]
+    capsys.readouterr()
+    assert main([*admin, "get-reports", "--type", "all"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert reports["total"] == 1
+    assert [r.endpoint for r in pumpfun_emulator.requests] == [
+        "like",
+        "create_reply",
+        "get_replies",
+        "report_comment",
+        "get_reports",
+    ]
+
+
+def test_admin_command_with_a_user_token_fails_cleanly(
+    pumpfun_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["--base-url", pumpfun_emulator.url, "--token", "user-token", "get-reports"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "error: HTTP 403: Forbidden resource (GET /reports)"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--fault", "like"],
+        ["--fault", "like=boom"],
+        ["--fault", "like=status:503*0"],
+        ["--rate-limit", "likes"],
+        ["--rate-limit", "nope=1/1"],
+        ["--rate-limit", "likes=x"],
+    ],
+)
+def test_emulator_command_rejects_bad_options(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["emulator", *args]) == 2
+    err = capsys.readouterr().err
+    assert "GROUP=N/SECONDS" in err or "ROUTE=FAULT" in err
+
+
+def test_emulator_command_serves_until_stopped() -> None:
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    command = [
+        sys.executable,
+        "-m",
+        "pumpfun_async",
+        "emulator",
+        "--port",
+        "0",
+        "--admin-token",
+        "T",
+        "--fault",
+        "like=status:503*1",
+        "--rate-limit",
+        "replies=5/1",
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("pump.fun emulator listening on http://127.0.0.1:")
+        url = first.rsplit(" ", 1)[1].strip()
+
+        async def scenario() -> None:
+            async with (
+                AsyncPumpFunClient("user", base_url=url) as client,
+                AsyncPumpFunClient("T", base_url=url) as admin,
+            ):
+                with pytest.raises(ServerError):
+                    await client.like(DOCS_MINT)
+                await client.like(DOCS_MINT)
+                await admin.get_reports()
+
+        asyncio.run(scenario())
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "emulator stopped" in out
+    assert err == ""
+
+
+async def test_serve_in_process_until_cancelled() -> None:
+    import io
+
+    from pumpfun_async.cli._serve import serve
+
+    out = io.StringIO()
+    ready = asyncio.Event()
+    emulator = Emulator()
+    task = asyncio.create_task(serve(emulator, out, ready=ready))
+    await asyncio.wait_for(ready.wait(), 10)
+    async with emulator.client() as client:
+        await client.like(DOCS_MINT)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert out.getvalue().startswith("pump.fun emulator listening on http://127.0.0.1:")
+    assert emulator.requests_for("like")[0].status == 201
