@@ -229,12 +229,19 @@ class AsyncPumpFunClient:
         """Like a coin (by mint) or a reply (by id): ``POST /likes/{targetId}``.
 
         Liking something already liked changes nothing.
+
+        Args:
+            target_id: The coin's mint address or the reply's id.
         """
         path = _LIKE.format_path(target_id=check_id(target_id, "target_id"))
         await self._transport.request(_LIKE, path)
 
     async def unlike(self, target_id: str | int) -> None:
-        """Remove a like from a coin or a reply: ``DELETE /likes/{targetId}``."""
+        """Remove a like from a coin or a reply: ``DELETE /likes/{targetId}``.
+
+        Args:
+            target_id: The coin's mint address or the reply's id.
+        """
         path = _UNLIKE.format_path(target_id=check_id(target_id, "target_id"))
         await self._transport.request(_UNLIKE, path)
 
@@ -254,7 +261,11 @@ class AsyncPumpFunClient:
         await self._transport.request(_FOLLOW, path, query=query)
 
     async def unfollow(self, user_id: str) -> None:
-        """Stop following a user: ``DELETE /following/{userId}``."""
+        """Stop following a user: ``DELETE /following/{userId}``.
+
+        Args:
+            user_id: The user to unfollow (their wallet address or user id).
+        """
         path = _UNFOLLOW.format_path(user_id=check_id(user_id, "user_id"))
         await self._transport.request(_UNFOLLOW, path)
 
@@ -270,7 +281,12 @@ class AsyncPumpFunClient:
         await self._bookmark_items(_ADD_BOOKMARK_ITEMS, item_id, bookmark_ids)
 
     async def remove_bookmark_items(self, item_id: str, bookmark_ids: Iterable[str]) -> None:
-        """Remove an item from bookmark collections: ``POST /bookmarks/items/remove``."""
+        """Remove an item from bookmark collections: ``POST /bookmarks/items/remove``.
+
+        Args:
+            item_id: The item to remove, usually a coin mint.
+            bookmark_ids: The collections to remove it from.
+        """
         await self._bookmark_items(_REMOVE_BOOKMARK_ITEMS, item_id, bookmark_ids)
 
     async def _bookmark_items(
@@ -374,6 +390,10 @@ class AsyncPumpFunClient:
 
         Needs the client's ``client_key`` (or ``PUMPFUN_CLIENT_KEY``).
 
+        Args:
+            comment_id: The id of the comment (reply) to report.
+            reason: Why, in words; must not be blank.
+
         Returns:
             The created report, or ``None`` when the server answered without one.
         """
@@ -456,7 +476,11 @@ class AsyncPumpFunClient:
         return structure_optional(data, Report)
 
     async def delete_report(self, report_id: str | int) -> None:
-        """Delete a report for good (admin): ``DELETE /reports/{id}``."""
+        """Delete a report for good (admin): ``DELETE /reports/{id}``.
+
+        Args:
+            report_id: The report to delete.
+        """
         path = _DELETE_REPORT.format_path(report_id=check_id(report_id, "report_id"))
         await self._transport.request(_DELETE_REPORT, path)
 

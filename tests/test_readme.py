@@ -12,6 +12,7 @@ import pytest
 from aioresponses import aioresponses
 
 from pumpfun_async import DEFAULT_BASE_URL
+from pumpfun_async.testing import Emulator
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
@@ -59,3 +60,11 @@ def test_bulk_example_runs(mocked: aioresponses, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert f"{bad} failed: HTTP 404: Not Found" in out
     assert f"{ok} failed" not in out
+
+
+def test_plugin_example_runs(pumpfun_emulator: Emulator) -> None:
+    source = next(b for b in BLOCKS if "pumpfun_emulator" in b)
+    namespace: dict[str, Any] = {"__name__": "readme_example"}
+    exec(compile(source, str(README), "exec"), namespace)
+    asyncio.run(namespace["test_bot_likes_and_survives_a_503"](pumpfun_emulator))
+    assert len(pumpfun_emulator.requests) == 2
