@@ -60,3 +60,10 @@ def typecheck(session: nox.Session) -> None:
     """Type-check the package and the tests with mypy --strict."""
     session.install("-e", ".[typecheck]")
     session.run("mypy", "pumpfun_async", "tests")
+
+
+@nox.session(python=PYTHONS[-1:] if PYTHONS else None)
+def demo(session: nox.Session) -> None:
+    """Install with the cli extra and run ``pumpfun demo`` (the README's first command)."""
+    session.install("-e", ".[cli]")
+    session.run("pumpfun", "demo")
