@@ -8,8 +8,11 @@
         await client.like("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
 """
 
-from ._client import DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
+from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
 from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
+from ._ratelimit import RateLimiter, TokenBucket
+from ._retry import RetryPolicy
+from ._transport import Timeout
 from ._version import __version__
 from .errors import (
     APIError,
@@ -30,6 +33,7 @@ from .errors import (
 from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
 
 __all__ = [
+    "DEFAULT",
     "DEFAULT_BASE_URL",
     "ENDPOINTS",
     "APIError",
@@ -46,6 +50,7 @@ __all__ = [
     "PermissionDeniedError",
     "PumpFunError",
     "RateLimitError",
+    "RateLimiter",
     "RepliesPage",
     "Reply",
     "Report",
@@ -53,8 +58,11 @@ __all__ = [
     "ReportType",
     "ReportsPage",
     "RequestTimeoutError",
+    "RetryPolicy",
     "RouteGroup",
     "ServerError",
+    "Timeout",
+    "TokenBucket",
     "TransportError",
     "ValidationError",
     "__version__",

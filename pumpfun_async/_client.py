@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import enum
 import inspect
-import math
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -21,7 +22,9 @@ from ._convert import (
     structure_reports_page,
 )
 from ._endpoints import ENDPOINTS, Endpoint
-from ._transport import Transport
+from ._ratelimit import RateLimiter, RateLimitSetting, default_rate_limits, normalize_rate_limits
+from ._retry import RetryPolicy
+from ._transport import CaptchaSource, Timeout, Transport
 from ._validate import (
     check_bool,
     check_datetime,
@@ -37,7 +40,7 @@ from ._validate import (
 from .errors import APIError, ValidationError
 from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
+__all__ = ["DEFAULT", "DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
 
 DEFAULT_BASE_URL = "https://frontend-api-v3.pump.fun"
 
@@ -106,6 +109,29 @@ def _check_base_url(value: str | None) -> str:
     return str(url).rstrip("/")
 
 
+class _Default(enum.Enum):
+    DEFAULT = "DEFAULT"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = _Default.DEFAULT
+"""Marks an option left at its default (``rate_limit=DEFAULT`` is pump.fun's observed limits)."""
+
+
+def _retry_policy(value: int | RetryPolicy) -> RetryPolicy:
+    if isinstance(value, RetryPolicy):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError("max_retries", f"expected an integer of 0 or more, got {value!r}")
+    return RetryPolicy(max_retries=value)
+
+
+def _limits(value: RateLimitSetting | _Default) -> dict[str, RateLimiter]:
+    return default_rate_limits() if isinstance(value, _Default) else normalize_rate_limits(value)
+
+
 class AsyncPumpFunClient:
     """An async client for the pump.fun frontend API (v3).
 
@@ -129,11 +155,19 @@ class AsyncPumpFunClient:
         captcha: Captcha tokens for :meth:`follow` and :meth:`create_reply`: a fixed token,
             or a callable (plain or async) returning a fresh one per call. A per-call
             ``captcha_token=`` wins. With no token at all, none is sent and the server decides.
-        timeout: Seconds one request may take in total, or ``None`` for no limit.
-        max_retries: How many times a failed request may be retried; ``0`` turns retries off.
-            Accepted and validated now; retrying arrives with the resilience release.
-        rate_limit: The client-side rate limit, or ``None`` for none. Accepted now;
-            enforcing it arrives with the resilience release.
+        timeout: Seconds one request may take in total (connecting gets at most 10 of
+            them), a :class:`~pumpfun_async.Timeout` with separate ``total`` and ``connect``
+            limits, or ``None`` for no limit.
+        max_retries: How many times a failed request is retried (``0`` turns retrying
+            off), or a :class:`~pumpfun_async.RetryPolicy` for full control. What is
+            retried, and what never is, is described there: a reply is never posted twice.
+        rate_limit: The client-side rate limit. One limiter (such as a
+            :class:`~pumpfun_async.TokenBucket`) for every request; a mapping from route
+            groups (``"reads"``, ``"likes"``, ``"follows"``, ``"bookmarks"``, ``"replies"``,
+            ``"reports"``, or ``"all"`` for every request) to limiters; or ``None`` for no
+            limit. The default keeps one client within the limits seen on pump.fun: one
+            request a second in all, and one reply a minute. A 429 pauses its whole route
+            group until ``Retry-After`` (or the backoff) has passed.
         session: An ``aiohttp.ClientSession`` to send requests with. The client never closes
             a session it was given; by default it opens its own on first use and closes it
             in :meth:`aclose`.
@@ -148,9 +182,9 @@ class AsyncPumpFunClient:
         base_url: str | None = None,
         client_key: str | None = None,
         captcha: str | CaptchaProvider | None = None,
-        timeout: float | None = 30.0,
-        max_retries: int = 2,
-        rate_limit: object | None = None,
+        timeout: float | Timeout | None = 30.0,
+        max_retries: int | RetryPolicy = 3,
+        rate_limit: RateLimitSetting | _Default = DEFAULT,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         token = _secret_from(token, "PUMPFUN_TOKEN", "token")
@@ -160,31 +194,18 @@ class AsyncPumpFunClient:
             raise ValidationError("captcha", "expected a token string or a callable returning one")
         if isinstance(captcha, str):
             captcha = check_text(captcha, "captcha")
-        if timeout is not None and (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not 0 < timeout < math.inf
-        ):
-            raise ValidationError(
-                "timeout", f"expected a positive number of seconds, got {timeout!r}"
-            )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValidationError(
-                "max_retries", f"expected an integer of 0 or more, got {max_retries!r}"
-            )
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ValidationError("session", "expected an aiohttp.ClientSession")
         self._captcha = captcha
         self._has_token = token is not None
         self._has_client_key = client_key is not None
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.rate_limit = rate_limit
         self._transport = Transport(
             base_url=self._base_url,
             token=token,
             client_key=client_key,
-            timeout=timeout,
+            timeout=Timeout.coerce(timeout),
+            retry=_retry_policy(max_retries),
+            limits=_limits(rate_limit),
             session=session,
         )
 
@@ -194,6 +215,55 @@ class AsyncPumpFunClient:
     def base_url(self) -> str:
         """The API root requests go to, without a trailing slash."""
         return self._base_url
+
+    @property
+    def timeout(self) -> Timeout:
+        """How long one request may take."""
+        return self._transport.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried."""
+        return self._transport.retry.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The whole retry policy."""
+        return self._transport.retry
+
+    @property
+    def rate_limit(self) -> Mapping[str, RateLimiter]:
+        """The rate limiters in use, by route group (``"all"`` for every request)."""
+        return self._transport.limits
+
+    def with_options(
+        self: _ClientT,
+        *,
+        timeout: float | Timeout | _Default | None = DEFAULT,
+        max_retries: int | RetryPolicy | _Default = DEFAULT,
+        rate_limit: RateLimitSetting | _Default = DEFAULT,
+    ) -> _ClientT:
+        """A light copy with other options, for one slow call or a bulk job.
+
+        The copy shares this client's session, secrets, captcha source, 429 pauses and,
+        unless ``rate_limit`` is given, its rate limiters; it is a view of the same client,
+        so closing either closes both. Options not given stay as they are::
+
+            patient = client.with_options(timeout=120, max_retries=6)
+            await patient.get_reports(limit=1000)
+
+        Args:
+            timeout: As for the constructor.
+            max_retries: As for the constructor.
+            rate_limit: As for the constructor; ``DEFAULT`` keeps the current limiters.
+        """
+        view = copy.copy(self)
+        view._transport = self._transport.derive(
+            timeout=None if isinstance(timeout, _Default) else Timeout.coerce(timeout),
+            retry=None if isinstance(max_retries, _Default) else _retry_policy(max_retries),
+            limits=None if isinstance(rate_limit, _Default) else _limits(rate_limit),
+        )
+        return view
 
     @property
     def closed(self) -> bool:
@@ -256,9 +326,7 @@ class AsyncPumpFunClient:
                 ``captcha``. Without one, the parameter is left out.
         """
         path = _FOLLOW.format_path(user_id=check_id(user_id, "user_id"))
-        token = await self._captcha_token(captcha_token)
-        query = None if token is None else f"captchaToken={_q(token)}"
-        await self._transport.request(_FOLLOW, path, query=query)
+        await self._transport.request(_FOLLOW, path, captcha=self._captcha_source(captcha_token))
 
     async def unfollow(self, user_id: str) -> None:
         """Stop following a user: ``DELETE /following/{userId}``.
@@ -334,11 +402,13 @@ class AsyncPumpFunClient:
         Returns:
             The created reply, or ``None`` when the server answered without one.
         """
-        body: dict[str, Any] = {"mint": check_mint(mint), "text": check_reply_text(text)}
-        token = await self._captcha_token(captcha_token)
-        if token is not None:
-            body["captchaToken"] = token
-        data = await self._transport.request(_CREATE_REPLY, _CREATE_REPLY.path, body=body)
+        body = {"mint": check_mint(mint), "text": check_reply_text(text)}
+        data = await self._transport.request(
+            _CREATE_REPLY,
+            _CREATE_REPLY.path,
+            body=body,
+            captcha=self._captcha_source(captcha_token),
+        )
         return structure_optional(data, Reply)
 
     async def get_replies(self, mint: str, limit: int = 50, offset: int = 0) -> RepliesPage:
@@ -486,12 +556,28 @@ class AsyncPumpFunClient:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _captcha_token(self, explicit: str | None) -> str | None:
-        if explicit is not None:
-            return check_text(explicit, "captcha_token")
+    def _captcha_source(self, explicit: str | None) -> CaptchaSource | None:
+        """Where each attempt of a follow or reply gets its captcha token from.
+
+        An explicit or fixed token is reused by every attempt; a provider is asked afresh
+        for each attempt, since a token is single-use.
+        """
+        fixed = check_text(explicit, "captcha_token") if explicit is not None else self._captcha
+        if fixed is None:
+            return None
+        if isinstance(fixed, str):
+            token = fixed
+
+            async def same() -> str:
+                return token
+
+            return same
+        return self._ask_provider
+
+    async def _ask_provider(self) -> str:
         source = self._captcha
-        if source is None or isinstance(source, str):
-            return source
+        if source is None or isinstance(source, str):  # pragma: no cover - guarded by caller
+            raise AssertionError("no captcha provider")
         token = source()
         if inspect.isawaitable(token):
             token = await token

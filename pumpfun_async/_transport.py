@@ -7,26 +7,36 @@ inside the running loop.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import math
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
+import attrs
 import orjson
 from yarl import URL
 
-from ._endpoints import Endpoint
+from ._endpoints import Endpoint, RouteGroup
+from ._ratelimit import ALL_ROUTES, RateLimiter
 from ._responses import decode_response
+from ._retry import RetryPolicy
 from ._version import __version__
 from .errors import (
+    APIError,
     ClientClosedError,
     ConnectError,
+    PumpFunError,
+    RateLimitError,
     RequestTimeoutError,
     TransportError,
     ValidationError,
 )
 
-__all__ = ["USER_AGENT", "Transport", "logger"]
+__all__ = ["USER_AGENT", "Timeout", "Transport", "logger"]
 
 USER_AGENT = f"pumpfun-async/{__version__}"
 logger = logging.getLogger("pumpfun_async")
@@ -35,22 +45,77 @@ logger = logging.getLogger("pumpfun_async")
 _NO_CONTENT_TYPE = ("Content-Type",)
 
 
+@attrs.frozen
+class Timeout:
+    """How long a request may take.
+
+    Args:
+        total: Seconds for the whole request, answer included; ``None`` for no limit.
+        connect: Seconds to get a connection (from the pool, or a new one); ``None`` for
+            no separate limit.
+    """
+
+    total: float | None = 30.0
+    connect: float | None = 10.0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("total", "connect"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 < value < math.inf
+            ):
+                raise ValidationError("timeout", f"{name} must be a positive number, got {value!r}")
+
+    @classmethod
+    def coerce(cls, value: float | Timeout | None) -> Timeout:
+        """A ``Timeout`` from what ``timeout=`` takes: seconds in total, a ``Timeout``, or None."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(None, None)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValidationError(
+                "timeout", f"expected a positive number of seconds or a Timeout, got {value!r}"
+            )
+        return cls(total=value, connect=min(value, 10.0) if math.isfinite(value) else None)
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        """The equivalent ``aiohttp.ClientTimeout``."""
+        return aiohttp.ClientTimeout(total=self.total, connect=self.connect)
+
+
+@attrs.define
+class _Shared:
+    """What every view of one client shares: the session and the per-group pauses."""
+
+    session: aiohttp.ClientSession | None
+    owns_session: bool
+    closed: bool = False
+    paused_until: dict[RouteGroup, float] = attrs.Factory(dict)
+
+
+CaptchaSource = Callable[[], Awaitable["str | None"]]
+
+
 class Transport:
     """Sends requests for endpoint descriptions and returns decoded JSON.
 
-    Holds the secrets (inside prebuilt header maps only), the aiohttp session and the
-    timeout. Owns the session unless the caller passed one.
+    Holds the secrets (inside prebuilt header maps only), the session, the timeout, the
+    rate limiters and the retry policy. Every request goes through :meth:`request`.
     """
 
     __slots__ = (
         "_base_url",
         "_body_headers",
-        "_closed",
         "_key_headers",
-        "_owns_session",
+        "_limits",
         "_plain_headers",
-        "_session",
+        "_retry",
+        "_shared",
         "_timeout",
+        "timeout",
     )
 
     def __init__(
@@ -59,14 +124,17 @@ class Transport:
         base_url: str,
         token: str | None,
         client_key: str | None,
-        timeout: float | None,
+        timeout: Timeout,
+        retry: RetryPolicy,
+        limits: Mapping[str, RateLimiter],
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self._base_url = base_url
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session = session
-        self._owns_session = session is None
-        self._closed = False
+        self.timeout = timeout
+        self._timeout = timeout.to_aiohttp()
+        self._retry = retry
+        self._limits = dict(limits)
+        self._shared = _Shared(session, owns_session=session is None)
         plain = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if token:
             plain["Authorization"] = f"Bearer {token}"
@@ -76,28 +144,133 @@ class Transport:
             {**self._body_headers, "x-client-key": client_key} if client_key else None
         )
 
+    def derive(
+        self,
+        *,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        limits: Mapping[str, RateLimiter] | None = None,
+    ) -> Transport:
+        """A view with other options that shares this one's session, pauses and secrets."""
+        view = copy.copy(self)
+        if timeout is not None:
+            view.timeout = timeout
+            view._timeout = timeout.to_aiohttp()
+        if retry is not None:
+            view._retry = retry
+        if limits is not None:
+            view._limits = dict(limits)
+        return view
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy."""
+        return self._retry
+
+    @property
+    def limits(self) -> Mapping[str, RateLimiter]:
+        """The rate limiters, by route group value (and ``"all"``)."""
+        return self._limits
+
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called."""
-        return self._closed
+        return self._shared.closed
 
-    def _open(self) -> aiohttp.ClientSession:
-        if self._closed:
+    def _session(self) -> aiohttp.ClientSession:
+        shared = self._shared
+        if shared.closed:
             raise ClientClosedError(
                 "this client has been closed; create a new AsyncPumpFunClient to send requests"
             )
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
-
-    async def request(
-        self, endpoint: Endpoint, path: str, *, query: str | None = None, body: Any = None
-    ) -> Any:
-        """Send one request and return the decoded JSON body (``None`` when empty)."""
-        session = self._session
-        if session is None or self._closed:
-            session = self._open()
+        session = shared.session
+        if session is None:
+            session = shared.session = aiohttp.ClientSession(timeout=self._timeout)
         elif session.closed:
             raise ClientClosedError("the aiohttp session given to this client has been closed")
+        return session
+
+    async def request(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        *,
+        query: str | None = None,
+        body: dict[str, Any] | None = None,
+        captcha: CaptchaSource | None = None,
+    ) -> Any:
+        """Send a request, with rate limiting and retries, and return the decoded JSON body.
+
+        ``captcha`` is asked for a token before every attempt (tokens are single-use); the
+        endpoint description says whether it goes in the query or the body.
+        """
+        retry = 0
+        while True:
+            session = self._session()
+            await self._wait_turn(endpoint.group)
+            attempt_query, attempt_body = query, body
+            if captcha is not None:
+                token = await captcha()
+                if token is not None:
+                    if endpoint.captcha == "query":
+                        pair = f"captchaToken={quote(token, safe='')}"
+                        attempt_query = f"{query}&{pair}" if query else pair
+                    else:
+                        attempt_body = {**(body or {}), "captchaToken": token}
+            try:
+                return await self._send(session, endpoint, path, attempt_query, attempt_body)
+            except PumpFunError as error:
+                policy = self._retry
+                if retry >= policy.max_retries or not policy.should_retry(
+                    error, idempotent=endpoint.idempotent
+                ):
+                    raise
+                wait = policy.delay(retry, error)
+                if wait is None:
+                    raise
+                retry += 1
+                if isinstance(error, RateLimitError):
+                    self._pause(endpoint.group, wait)
+                logger.info(
+                    "retrying %s %s (retry %d of %d) in %.2f s after %s",
+                    endpoint.method,
+                    path,
+                    retry,
+                    policy.max_retries,
+                    wait,
+                    _reason(error),
+                )
+                await asyncio.sleep(wait)
+
+    def _pause(self, group: RouteGroup, seconds: float) -> None:
+        until = time.monotonic() + seconds
+        paused = self._shared.paused_until
+        if paused.get(group, 0.0) < until:
+            paused[group] = until
+
+    async def _wait_turn(self, group: RouteGroup) -> None:
+        until = self._shared.paused_until.get(group)
+        if until is not None:
+            wait = until - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        limits = self._limits
+        if limits:
+            limiter = limits.get(group.value)
+            if limiter is not None:
+                await limiter.acquire()
+            limiter = limits.get(ALL_ROUTES)
+            if limiter is not None:
+                await limiter.acquire()
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        endpoint: Endpoint,
+        path: str,
+        query: str | None,
+        body: dict[str, Any] | None,
+    ) -> Any:
         method = endpoint.method
         url = URL(
             f"{self._base_url}{path}?{query}" if query else self._base_url + path, encoded=True
@@ -158,11 +331,18 @@ class Transport:
         return decode_response(status, response_headers, raw, method=method, path=path)
 
     async def aclose(self) -> None:
-        """Close the session if this transport opened it; further requests are refused."""
-        self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session:
+        """Close the session if this client opened it; further requests are refused."""
+        shared = self._shared
+        shared.closed = True
+        session, shared.session = shared.session, None
+        if session is not None and shared.owns_session:
             await session.close()
+
+
+def _reason(error: PumpFunError) -> str:
+    if isinstance(error, APIError):
+        return f"HTTP {error.status}"
+    return type(error).__name__
 
 
 def _describe(exc: BaseException, query: str | None) -> str:

@@ -20,6 +20,14 @@ MINT = "CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump"
 
 
 @pytest.fixture(autouse=True)
+def _no_default_rate_limit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients built without ``rate_limit=`` get none, unless the test is marked
+    ``default_rate_limit``: the default (one request a second) would make the suite crawl."""
+    if request.node.get_closest_marker("default_rate_limit") is None:
+        monkeypatch.setattr("pumpfun_async._client.default_rate_limits", dict)
+
+
+@pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PUMPFUN_TOKEN", "PUMPFUN_BASE_URL", "PUMPFUN_CLIENT_KEY"):
         monkeypatch.delenv(name, raising=False)
@@ -47,7 +55,9 @@ def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncPumpFunClient]:
-    async with AsyncPumpFunClient(token=TOKEN, base_url=BASE, client_key=CLIENT_KEY) as c:
+    async with AsyncPumpFunClient(
+        token=TOKEN, base_url=BASE, client_key=CLIENT_KEY, rate_limit=None, max_retries=0
+    ) as c:
         yield c
 
 

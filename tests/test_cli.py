@@ -24,7 +24,10 @@ from pumpfun_async.cli._output import print_human, print_json
 
 from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
 
-GLOBALS = ["--base-url", BASE, "--token", TOKEN, "--client-key", CLIENT_KEY]
+GLOBALS = [
+    "--base-url", BASE, "--token", TOKEN, "--client-key", CLIENT_KEY,
+    "--max-retries", "0", "--no-rate-limit",
+]  # fmt: skip
 USER = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
 REPLY: dict[str, Any] = {
     "id": 9001,

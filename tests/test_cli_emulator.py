@@ -110,24 +110,28 @@ def test_emulator_command_serves_until_stopped() -> None:
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as process:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("pump.fun emulator listening on http://127.0.0.1:")
-        url = first.rsplit(" ", 1)[1].strip()
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            assert first.startswith("pump.fun emulator listening on http://127.0.0.1:")
+            url = first.rsplit(" ", 1)[1].strip()
 
-        async def scenario() -> None:
-            async with (
-                AsyncPumpFunClient("user", base_url=url) as client,
-                AsyncPumpFunClient("T", base_url=url) as admin,
-            ):
-                with pytest.raises(ServerError):
+            async def scenario() -> None:
+                async with (
+                    AsyncPumpFunClient("user", base_url=url, max_retries=0) as client,
+                    AsyncPumpFunClient("T", base_url=url) as admin,
+                ):
+                    with pytest.raises(ServerError):
+                        await client.like(DOCS_MINT)
                     await client.like(DOCS_MINT)
-                await client.like(DOCS_MINT)
-                await admin.get_reports()
+                    await admin.get_reports()
 
-        asyncio.run(scenario())
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
+            asyncio.run(scenario())
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
     assert process.returncode == 0, err
     assert "emulator stopped" in out
     assert err == ""

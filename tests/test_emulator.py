@@ -38,13 +38,13 @@ async def emu() -> AsyncIterator[Emulator]:
 
 @pytest.fixture
 async def user(emu: Emulator) -> AsyncIterator[AsyncPumpFunClient]:
-    async with emu.client() as client:
+    async with emu.client(max_retries=0) as client:  # these tests see every answer
         yield client
 
 
 @pytest.fixture
 async def admin(emu: Emulator) -> AsyncIterator[AsyncPumpFunClient]:
-    async with emu.client(admin=True) as client:
+    async with emu.client(admin=True, max_retries=0) as client:
         yield client
 
 
@@ -319,7 +319,7 @@ async def test_block_and_challenge_pages(emu: Emulator, user: AsyncPumpFunClient
 
 async def test_latency_fault(emu: Emulator) -> None:
     emu.add_fault("like", Fault.latency(0.5))
-    async with emu.client(timeout=0.05) as hurried:
+    async with emu.client(timeout=0.05, max_retries=0) as hurried:
         with pytest.raises(RequestTimeoutError):
             await hurried.like(DOCS_MINT)
 

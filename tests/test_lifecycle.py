@@ -21,7 +21,7 @@ from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
 
 
 def session_of(client: AsyncPumpFunClient) -> aiohttp.ClientSession | None:
-    return client._transport._session
+    return client._transport._shared.session
 
 
 async def test_session_is_created_on_first_use_and_reused(mocked: aioresponses) -> None:
@@ -63,7 +63,7 @@ async def test_a_given_session_is_used_and_never_closed(mocked: aioresponses) ->
     async with aiohttp.ClientSession() as session:
         async with AsyncPumpFunClient(TOKEN, base_url=BASE, session=session) as client:
             await client.unlike(MINT)
-            assert client._transport._session is session
+            assert session_of(client) is session
         assert not session.closed
         with pytest.raises(ClientClosedError):
             await client.unlike(MINT)
@@ -110,8 +110,8 @@ async def test_arguments_win_over_the_environment(
 async def test_defaults() -> None:
     async with AsyncPumpFunClient() as client:
         assert client.base_url == DEFAULT_BASE_URL
-        assert client.timeout == 30.0
-        assert client.max_retries >= 0
+        assert (client.timeout.total, client.timeout.connect) == (30.0, 10.0)
+        assert client.max_retries == 3
 
 
 async def test_no_token_means_no_authorization_header(mocked: aioresponses) -> None:

@@ -39,14 +39,14 @@ def test_async_bot_example_runs(mocked: aioresponses, capsys: pytest.CaptureFixt
     )
     mocked.get(f"{base}/replies/{MINT}?limit=50&offset=50", payload={"replies": []})
     mocked.post(
-        f"{base}/replies", status=429, payload={"statusCode": 429}, headers={"Retry-After": "60"}
+        f"{base}/replies", status=429, payload={"statusCode": 429}, headers={"Retry-After": "600"}
     )
     source = next(b for b in BLOCKS if "asyncio.run(main())" in b)
     namespace: dict[str, Any] = {"__name__": "readme_example"}
     exec(compile(source, str(README), "exec"), namespace)
     out = capsys.readouterr().out
     assert "1 anon gm 2" in out
-    assert "retry after 60.0 seconds" in out
+    assert "retry after 600.0 seconds" in out
 
 
 def test_bulk_example_runs(mocked: aioresponses, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,5 +66,5 @@ def test_plugin_example_runs(pumpfun_emulator: Emulator) -> None:
     source = next(b for b in BLOCKS if "pumpfun_emulator" in b)
     namespace: dict[str, Any] = {"__name__": "readme_example"}
     exec(compile(source, str(README), "exec"), namespace)
-    asyncio.run(namespace["test_bot_likes_and_survives_a_503"](pumpfun_emulator))
+    asyncio.run(namespace["test_bot_likes_through_a_503"](pumpfun_emulator))
     assert len(pumpfun_emulator.requests) == 2

@@ -117,6 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"seconds one request may take (default: {_DEFAULT_TIMEOUT})",
     )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        metavar="N",
+        help="retries of a failed request (default: 3; 0 turns retrying off)",
+    )
+    parser.add_argument(
+        "--no-rate-limit",
+        action="store_true",
+        help="send without the client-side rate limit (pump.fun may answer 429)",
+    )
     parser.add_argument("--json", dest="as_json", action="store_true", help="print results as JSON")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subcommands = parser.add_subparsers(

@@ -40,7 +40,9 @@ Handler: TypeAlias = Callable[[argparse.Namespace, TextIO], int]
 """What a subcommand runs: given the parsed arguments and the stream to print results to
 (``sys.stdout``), it returns the exit status."""
 
-GLOBAL_DESTS = frozenset({"base_url", "token", "client_key", "timeout", "as_json"})
+GLOBAL_DESTS = frozenset(
+    {"base_url", "token", "client_key", "timeout", "max_retries", "no_rate_limit", "as_json"}
+)
 """Namespace attributes the global options use; no subcommand argument may reuse them."""
 
 _RESERVED = GLOBAL_DESTS | {"command", "handler"}
@@ -75,6 +77,10 @@ def make_client(args: argparse.Namespace) -> AsyncPumpFunClient:
     options: dict[str, Any] = {"base_url": args.base_url, "client_key": args.client_key}
     if args.timeout is not None:
         options["timeout"] = args.timeout
+    if args.max_retries is not None:
+        options["max_retries"] = args.max_retries
+    if args.no_rate_limit:
+        options["rate_limit"] = None
     return AsyncPumpFunClient(args.token, **options)
 
 

@@ -252,12 +252,14 @@ class Emulator:
         """An :class:`AsyncPumpFunClient` pointed at this emulator.
 
         It has the emulator's client key and a captcha provider that hands out fresh
-        tokens, so every operation works out of the box. ``admin=True`` uses an admin
+        tokens, so every operation works out of the box, and no client-side rate limit (the
+        emulator's own limits are what ``set_rate_limit`` sets). ``admin=True`` uses an admin
         token. Other keyword arguments go to the client.
         """
         if admin:
             token = sorted(self.admin_tokens)[0]
         kwargs.setdefault("client_key", self.client_key)
+        kwargs.setdefault("rate_limit", None)
         kwargs.setdefault("captcha", lambda: uuid.uuid4().hex)
         return AsyncPumpFunClient(token, base_url=self.url, **kwargs)
 
