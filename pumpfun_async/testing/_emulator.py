@@ -45,6 +45,7 @@ class RecordedRequest:
         body: The raw body.
         endpoint: The operation it matched (an ``ENDPOINTS`` name), or ``None``.
         status: The status answered, or ``None`` if the connection was dropped.
+        received_at: When it arrived, in ``time.monotonic()`` seconds.
     """
 
     method: str
@@ -54,6 +55,7 @@ class RecordedRequest:
     body: bytes
     endpoint: str | None
     status: int | None = None
+    received_at: float = attrs.field(factory=time.monotonic)
 
     def json(self) -> Any:
         """The body decoded as JSON (``None`` for an empty body)."""
