@@ -1,4 +1,4 @@
-"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``."""
+"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s bench``."""
 
 from __future__ import annotations
 
@@ -67,3 +67,10 @@ def demo(session: nox.Session) -> None:
     """Install with the cli extra and run ``pumpfun demo`` (the README's first command)."""
     session.install("-e", ".[cli]")
     session.run("pumpfun", "demo")
+
+
+@nox.session(python=PYTHONS[-1:] if PYTHONS else None)
+def bench(session: nox.Session) -> None:
+    """Compare TokenBucket with aiolimiter; writes benchmarks/RESULTS-ratelimit.md."""
+    session.install("-e", ".[bench]")
+    session.run("python", "benchmarks/bench_ratelimit.py", *session.posargs)

@@ -12,6 +12,7 @@ from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvi
 from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
 from ._ratelimit import RateLimiter, TokenBucket
 from ._retry import RetryPolicy
+from ._sync import PumpFunClient
 from ._transport import Timeout
 from ._version import __version__
 from .errors import (
@@ -48,6 +49,7 @@ __all__ = [
     "Endpoint",
     "NotFoundError",
     "PermissionDeniedError",
+    "PumpFunClient",
     "PumpFunError",
     "RateLimitError",
     "RateLimiter",

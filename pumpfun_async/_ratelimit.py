@@ -11,6 +11,10 @@ from typing import Protocol
 
 from ._endpoints import RouteGroup
 
+# Sleeping (1 - tokens) / rate can refill to 0.9999999999999998 in floating point; a
+# token that close to whole is taken rather than sleeping for a time the clock cannot see.
+_ALMOST_ONE = 1 - 1e-9
+
 __all__ = [
     "ALL_ROUTES",
     "RateLimitSetting",
@@ -29,7 +33,7 @@ class TokenBucket:
     background task: the first waiter in line sleeps until its token is due and then hands
     the line on to the next. The bucket starts full.
 
-    It is bound to no event loop until used, and then to the loop it was first awaited in.
+    Waiters must all belong to one event loop.
 
     Args:
         rate: Tokens added per second (> 0).
@@ -108,8 +112,8 @@ class TokenBucket:
         if self._waiters:
             return False
         self._refill()
-        if self._tokens >= 1:
-            self._tokens -= 1
+        if self._tokens >= _ALMOST_ONE:
+            self._tokens = max(0.0, self._tokens - 1)
             return True
         return False
 
@@ -125,8 +129,8 @@ class TokenBucket:
             await turn
             while True:
                 self._refill()
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= _ALMOST_ONE:
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
                 await self._sleep((1 - self._tokens) / self._rate)
         finally:
@@ -192,7 +196,7 @@ def normalize_rate_limits(setting: object) -> dict[str, RateLimiter]:
 def _check_limiter(limiter: object) -> RateLimiter:
     from .errors import ValidationError
 
-    if not callable(getattr(limiter, "acquire", None)):
+    if isinstance(limiter, type) or not callable(getattr(limiter, "acquire", None)):
         raise ValidationError(
             "rate_limit", f"expected a TokenBucket (or an object with acquire()), got {limiter!r}"
         )

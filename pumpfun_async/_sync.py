@@ -1,0 +1,203 @@
+"""PumpFunClient: the synchronous facade, generated from AsyncPumpFunClient.
+
+Every public coroutine method of :class:`AsyncPumpFunClient` gets a blocking twin with the
+same name, signature and docstring, built when this module is imported; async iterator
+methods become plain iterators. The twins hand each call to one background event-loop
+thread (anyio's blocking portal) that owns the async client and everything bound to its
+loop: the aiohttp session, the rate limiters, the retry sleeps.
+
+Type checkers read ``_sync.pyi``, which ``python -m pumpfun_async._sync_stub`` writes from
+the async client; a test fails when it is out of date.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import inspect
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any, TypeVar
+
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from ._client import DEFAULT_BASE_URL, AsyncPumpFunClient
+from .errors import ClientClosedError
+
+__all__ = ["PumpFunClient", "sync_method_names"]
+
+_T = TypeVar("_T")
+_SyncT = TypeVar("_SyncT", bound="PumpFunClient")
+_NOT_WRAPPED = frozenset({"aclose"})
+
+
+class _Loop:
+    """One event-loop thread and the async client living on it."""
+
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        self.pid = os.getpid()
+        self._manager: AbstractContextManager[BlockingPortal] = start_blocking_portal(
+            name="pumpfun-async"
+        )
+        self.portal = self._manager.__enter__()
+        self.thread_id: int = self.portal.call(threading.get_ident)
+        self.client: AsyncPumpFunClient = self.portal.call(_build, kwargs)
+
+    def close(self) -> None:
+        try:
+            self.portal.call(self.client.aclose)
+        finally:
+            self._manager.__exit__(None, None, None)
+
+
+async def _build(kwargs: dict[str, Any]) -> AsyncPumpFunClient:
+    return AsyncPumpFunClient(**kwargs)
+
+
+def _shutdown(loops: list[_Loop]) -> None:
+    """Close whatever loop a client still holds (at close, collection or exit)."""
+    while loops:
+        loop = loops.pop()
+        if loop.pid == os.getpid():
+            loop.close()
+
+
+class PumpFunClient:
+    """A synchronous client for the pump.fun frontend API, for scripts and notebooks.
+
+    It takes the same arguments as :class:`AsyncPumpFunClient` and has a blocking twin of
+    each of its methods, with the same name, parameters and return type::
+
+        with PumpFunClient(token="…") as client:
+            client.like("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
+            page = client.get_replies("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
+
+    Calls run on one background event-loop thread per client, started on first use. It
+    works from plain scripts, from Jupyter and IPython (where the calling thread already
+    runs an event loop), and from many threads at once. Ctrl-C during a call cancels the
+    call. Close it with :meth:`close` or a ``with`` block; a client dropped without closing
+    is closed when it is garbage collected or when the interpreter exits. In a forked child
+    process the client starts a loop thread of its own.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        bound = inspect.signature(AsyncPumpFunClient).bind(*args, **kwargs)
+        AsyncPumpFunClient(**bound.arguments)  # check the arguments now, in this thread
+        self._kwargs = dict(bound.arguments)
+        self._lock = threading.Lock()
+        self._loops: list[_Loop] = []
+        self._closed = False
+        self._finalizer = weakref.finalize(self, _shutdown, self._loops)
+
+    def _loop(self) -> _Loop:
+        loops = self._loops
+        if loops and loops[-1].pid == os.getpid():
+            return loops[-1]
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError(
+                    "this client has been closed; create a new PumpFunClient to send requests"
+                )
+            if loops and loops[-1].pid != os.getpid():
+                loops.clear()  # a forked child: the parent's loop thread does not exist here
+            if not loops:
+                loops.append(_Loop(self._kwargs))
+            return loops[-1]
+
+    def _run(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        loop = self._loop()
+        if threading.get_ident() == loop.thread_id:
+            raise RuntimeError(
+                f"PumpFunClient.{method}() was called from the client's own event-loop thread, "
+                "where it would deadlock; await AsyncPumpFunClient there instead"
+            )
+        call = functools.partial(getattr(loop.client, method), *args, **kwargs)
+        return _wait(loop.portal.start_task_soon(call))
+
+    def _iterate(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
+        loop = self._loop()
+        iterator: AsyncIterator[Any] = getattr(loop.client, method)(*args, **kwargs)
+        try:
+            while True:
+                try:
+                    yield _wait(loop.portal.start_task_soon(iterator.__anext__))
+                except StopAsyncIteration:
+                    return
+        finally:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None and not self._closed:
+                _wait(loop.portal.start_task_soon(aclose))
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close the HTTP session on the loop thread, then stop and join that thread."""
+        with self._lock:
+            self._closed = True
+        self._finalizer()
+
+    def __enter__(self: _SyncT) -> _SyncT:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        base_url = self._kwargs.get("base_url") or os.environ.get("PUMPFUN_BASE_URL")
+        return f"PumpFunClient(base_url={base_url or DEFAULT_BASE_URL!r}, closed={self._closed})"
+
+
+def _wait(future: concurrent.futures.Future[_T]) -> _T:
+    try:
+        return future.result()
+    except KeyboardInterrupt:
+        future.cancel()
+        raise
+
+
+def _twin(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.isasyncgenfunction(original):
+
+        def iterate(self: PumpFunClient, *args: Any, **kwargs: Any) -> Any:
+            return self._iterate(name, args, kwargs)
+
+        method = iterate
+    else:
+
+        def call(self: PumpFunClient, *args: Any, **kwargs: Any) -> Any:
+            return self._run(name, args, kwargs)
+
+        method = call
+    functools.update_wrapper(method, original)
+    del method.__wrapped__  # type: ignore[attr-defined]  # inspect must not see the coroutine
+    method.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
+    method.__qualname__ = f"PumpFunClient.{name}"
+    return method
+
+
+def sync_method_names() -> list[str]:
+    """The public methods of AsyncPumpFunClient that PumpFunClient mirrors, in order."""
+    names = []
+    for name, member in vars(AsyncPumpFunClient).items():
+        if name.startswith("_") or name in _NOT_WRAPPED:
+            continue
+        if inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member):
+            names.append(name)
+    return names
+
+
+for _name in sync_method_names():
+    setattr(PumpFunClient, _name, _twin(_name, getattr(AsyncPumpFunClient, _name)))
+del _name

@@ -1,0 +1,305 @@
+"""PumpFunClient: the thread-backed synchronous facade, over real HTTP against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import inspect
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import threading
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pumpfun_async import (
+    AsyncPumpFunClient,
+    ClientClosedError,
+    PumpFunClient,
+    RepliesPage,
+    ReportsPage,
+    ValidationError,
+)
+from pumpfun_async._sync import _wait, sync_method_names
+from pumpfun_async._sync_stub import STUB_PATH, render
+from pumpfun_async.testing import DOCS_MINT, Emulator
+
+OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    with Emulator().run_in_thread() as emulator:
+        yield emulator
+
+
+def make(emu: Emulator, token: str = "sync-user", **kwargs: object) -> PumpFunClient:
+    options: dict[str, object] = {
+        "base_url": emu.url,
+        "client_key": emu.client_key,
+        "rate_limit": None,
+        "captcha": lambda: os.urandom(8).hex(),
+    }
+    options.update(kwargs)
+    return PumpFunClient(token, **options)  # type: ignore[arg-type]
+
+
+def loop_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("pumpfun-async")]
+
+
+def test_every_operation(emu: Emulator) -> None:
+    with make(emu) as client, make(emu, "admin-token") as admin:
+        client.like(DOCS_MINT)
+        client.unlike(DOCS_MINT)
+        client.follow("user123")
+        client.unfollow("user123")
+        client.add_bookmark_items(DOCS_MINT, ["default"])
+        client.remove_bookmark_items(OTHER, ["default"])
+        assert [c.mint for c in client.get_bookmark_items("default")] == [DOCS_MINT]
+        reply = client.create_reply(DOCS_MINT, "sync reply")
+        assert reply is not None
+        page = client.get_replies(DOCS_MINT)
+        assert isinstance(page, RepliesPage)
+        assert reply.id in [r.id for r in page.replies]
+        report = client.create_report(DOCS_MINT, "spam", "bots")
+        assert report is not None
+        assert client.report_comment(reply.id, "offensive") is not None
+        queue = admin.get_reports()
+        assert isinstance(queue, ReportsPage)
+        assert report.id in [r.id for r in queue]
+        updated = admin.update_report(report.id, True, "ignored")
+        assert updated is not None
+        assert updated.done
+        admin.delete_report(report.id)
+
+
+def test_errors_and_validation_pass_through(emu: Emulator) -> None:
+    with make(emu) as client:
+        with pytest.raises(ValidationError):
+            client.get_replies("not-a-mint")
+        with pytest.raises(Exception, match="Forbidden resource"):
+            client.get_reports()
+
+
+async def test_works_while_the_calling_thread_runs_a_loop(emu: Emulator) -> None:
+    # As in Jupyter: this test's thread is running an event loop right now.
+    asyncio.get_running_loop()
+    with make(emu) as client:
+        client.like(DOCS_MINT)
+        assert len(client.get_replies(DOCS_MINT, limit=1)) <= 1
+
+
+def test_eight_threads_at_once(emu: Emulator) -> None:
+    with make(emu) as client:
+        reply = client.create_reply(DOCS_MINT, "threads")
+        assert reply is not None
+
+        def work(index: int) -> int:
+            client.like(reply.id)
+            return len(client.get_replies(DOCS_MINT, limit=1000))
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(work, range(32)))
+        assert len(results) == 32
+        assert len(loop_threads()) >= 1
+
+
+def test_calling_from_the_loop_thread_fails_clearly(emu: Emulator) -> None:
+    with make(emu) as client:
+        client.like(DOCS_MINT)
+        loop = client._loops[-1]
+
+        async def inside() -> None:
+            client.like(DOCS_MINT)
+
+        with pytest.raises(RuntimeError, match="own event-loop thread"):
+            loop.portal.call(inside)
+
+
+def test_close_stops_the_thread(emu: Emulator) -> None:
+    before = len(loop_threads())
+    client = make(emu)
+    client.like(DOCS_MINT)
+    assert len(loop_threads()) == before + 1
+    client.close()
+    client.close()
+    assert client.closed
+    assert len(loop_threads()) == before
+    with pytest.raises(ClientClosedError):
+        client.like(DOCS_MINT)
+
+
+def test_no_thread_until_first_use(emu: Emulator) -> None:
+    before = len(loop_threads())
+    with make(emu) as client:
+        assert len(loop_threads()) == before
+        assert "closed=False" in repr(client)
+    assert len(loop_threads()) == before
+
+
+def test_bad_arguments_fail_at_construction() -> None:
+    with pytest.raises(ValidationError):
+        PumpFunClient(timeout=-1)
+    with pytest.raises(TypeError):
+        PumpFunClient(nonsense=1)  # type: ignore[call-arg]
+
+
+def test_dropped_client_is_cleaned_up_at_collection(emu: Emulator) -> None:
+    before = len(loop_threads())
+    client = make(emu)
+    client.like(DOCS_MINT)
+    del client
+    gc.collect()
+    assert len(loop_threads()) == before
+
+
+def test_interrupt_cancels_the_call() -> None:
+    class Interrupted(concurrent.futures.Future[int]):
+        def result(self, timeout: float | None = None) -> int:
+            raise KeyboardInterrupt
+
+    future = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        _wait(future)
+    assert future.cancelled()
+
+
+def test_unclosed_client_at_exit_warns_nothing(emu: Emulator) -> None:
+    script = textwrap.dedent(
+        f"""
+        from pumpfun_async import PumpFunClient
+        client = PumpFunClient("t", base_url={emu.url!r}, rate_limit=None)
+        client.like({DOCS_MINT!r})
+        print("done")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
+    assert result.stderr == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_starts_its_own_loop(emu: Emulator) -> None:
+    client = make(emu)
+    client.like(DOCS_MINT)
+    parent_loop = client._loops[-1]
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        status = 1
+        try:
+            client.unlike(DOCS_MINT)
+            status = 0 if client._loops[-1] is not parent_loop else 2
+        finally:
+            os.write(write, bytes([status]))
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"\x00"
+    client.close()
+
+
+# ---------------------------------------------------------------------- generated surface
+
+
+def test_parity_with_the_async_client() -> None:
+    async_names = [
+        name
+        for name, member in vars(AsyncPumpFunClient).items()
+        if not name.startswith("_")
+        and name != "aclose"
+        and (inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member))
+    ]
+    assert sync_method_names() == async_names
+    for name in async_names:
+        twin = getattr(PumpFunClient, name)
+        original = getattr(AsyncPumpFunClient, name)
+        assert not inspect.iscoroutinefunction(twin)
+        assert inspect.signature(twin) == inspect.signature(original)
+        assert twin.__doc__ == original.__doc__
+        assert twin.__name__ == name
+
+
+def test_stub_is_up_to_date() -> None:
+    assert STUB_PATH.read_text(encoding="utf-8") == render(), (
+        "run: python -m pumpfun_async._sync_stub"
+    )
+
+
+def test_user_code_type_checks(tmp_path: Path) -> None:
+    pytest.importorskip("mypy")
+    good = tmp_path / "good.py"
+    good.write_text(
+        textwrap.dedent(
+            """
+            from pumpfun_async import PumpFunClient
+
+            def first_text(client: PumpFunClient, mint: str) -> str:
+                text = client.get_replies(mint).replies[0].text
+                reveal_type(text)
+                return text
+            """
+        )
+    )
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        textwrap.dedent(
+            """
+            from pumpfun_async import PumpFunClient
+
+            def oops(client: PumpFunClient) -> None:
+                client.get_replies(12345)
+            """
+        )
+    )
+    run = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull]
+    checked = subprocess.run([*run, str(good)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout
+    assert re.search(r'Revealed type is "(builtins\.)?str"', checked.stdout)
+    rejected = subprocess.run([*run, str(bad)], capture_output=True, text=True, check=False)
+    assert rejected.returncode == 1
+    assert 'incompatible type "int"; expected "str"' in rejected.stdout
+
+
+# ---------------------------------------------------------------------- a real notebook
+
+
+def test_in_a_jupyter_notebook(emu: Emulator, tmp_path: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    cells = [
+        "import asyncio\nfrom pumpfun_async import PumpFunClient",
+        f"client = PumpFunClient('nb-user', base_url={emu.url!r}, rate_limit=None, "
+        "captcha='nb-captcha')",
+        "asyncio.get_running_loop()  # the kernel runs a loop in this thread",
+        f"client.like({DOCS_MINT!r})\n"
+        f"reply = client.create_reply({DOCS_MINT!r}, 'from a notebook')\n"
+        "reply.text",
+        f"texts = [r.text for r in client.get_replies({DOCS_MINT!r}, limit=1000).replies]\n"
+        "assert 'from a notebook' in texts\nclient.close()\nclient.closed",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    executor = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3")
+    executor.execute(cwd=str(tmp_path))
+    outputs = [cell.outputs for cell in notebook.cells]
+    assert outputs[3][0]["data"]["text/plain"] == "'from a notebook'"
+    assert outputs[4][0]["data"]["text/plain"] == "True"
