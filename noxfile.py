@@ -71,6 +71,7 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)
 def bench(session: nox.Session) -> None:
-    """Compare TokenBucket with aiolimiter; writes benchmarks/RESULTS-ratelimit.md."""
+    """Run the benchmarks side by side; each writes its benchmarks/RESULTS-*.md."""
     session.install("-e", ".[bench]")
     session.run("python", "benchmarks/bench_ratelimit.py", *session.posargs)
+    session.run("python", "benchmarks/bench_sync.py", *session.posargs)

@@ -38,3 +38,24 @@ def test_ratelimit_benchmark_quick(tmp_path: Path) -> None:
     assert "µs/acquire" in table
     # --output was honoured: the committed results were left alone.
     assert (DEFAULT_OUTPUT.read_bytes() if DEFAULT_OUTPUT.exists() else None) == saved
+
+
+def test_sync_benchmark_quick(tmp_path: Path) -> None:
+    pytest.importorskip("requests")
+    script = BENCHMARKS / "bench_sync.py"
+    if not script.exists():
+        pytest.skip("benchmarks/ is not in this checkout (the sdist leaves it out)")
+    output = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--output", str(output)],
+        capture_output=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    table = output.read_text(encoding="utf-8")
+    for client in ("PumpFunClient (sync)", "AsyncPumpFunClient", "raw aiohttp", "requests.Session"):
+        assert f"| {client} |" in table
+    assert "added cost over a direct `await`" in table
