@@ -6,7 +6,7 @@ import copy
 import enum
 import inspect
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -22,6 +22,7 @@ from ._convert import (
     structure_reports_page,
 )
 from ._endpoints import ENDPOINTS, Endpoint
+from ._pagination import check_max_items, paginate
 from ._ratelimit import RateLimiter, RateLimitSetting, default_rate_limits, normalize_rate_limits
 from ._retry import RetryPolicy
 from ._transport import CaptchaSource, Timeout, Transport
@@ -107,6 +108,18 @@ def _check_base_url(value: str | None) -> str:
     if url.query_string or url.fragment or url.user or url.password:
         raise ValidationError("base_url", "must not carry a query, a fragment or credentials")
     return str(url).rstrip("/")
+
+
+def _reply_key(reply: Reply) -> int:
+    return reply.id
+
+
+def _coin_key(coin: Coin) -> str:
+    return coin.mint
+
+
+def _report_key(report: Report) -> str:
+    return report.id
 
 
 class _Default(enum.Enum):
@@ -553,6 +566,94 @@ class AsyncPumpFunClient:
         """
         path = _DELETE_REPORT.format_path(report_id=check_id(report_id, "report_id"))
         await self._transport.request(_DELETE_REPORT, path)
+
+    # ------------------------------------------------------------------ pagination
+
+    async def iter_replies(
+        self, mint: str, *, page_size: int = 50, max_items: int | None = None
+    ) -> AsyncIterator[Reply]:
+        """Every reply in a coin's thread, fetching pages of ``page_size`` as needed.
+
+        Stops when the server says there are no more; a reply seen twice because the
+        thread moved while it was read is yielded once. ::
+
+            async for reply in client.iter_replies(mint, max_items=500):
+                print(reply.text)
+
+        Args:
+            mint: The coin's mint address.
+            page_size: Replies per request, 1 to 1,000.
+            max_items: Stop after this many replies; ``None`` for all of them.
+        """
+        check_mint(mint)
+        size, most = check_limit(page_size, "page_size"), check_max_items(max_items)
+
+        async def fetch(offset: int) -> tuple[list[Reply], bool | None]:
+            page = await self.get_replies(mint, limit=size, offset=offset)
+            return page.replies, page.has_more
+
+        async for reply in paginate(fetch, _reply_key, page_size=size, max_items=most):
+            yield reply
+
+    async def iter_bookmark_items(
+        self,
+        bookmark_id: str,
+        *,
+        include_nsfw: bool = False,
+        page_size: int = 50,
+        max_items: int | None = None,
+    ) -> AsyncIterator[Coin]:
+        """Every coin in a bookmark collection, page by page until a short or empty page.
+
+        Args:
+            bookmark_id: The collection's id, or ``default``.
+            include_nsfw: Whether to include coins marked NSFW.
+            page_size: Coins per request, 1 to 1,000.
+            max_items: Stop after this many coins; ``None`` for all of them.
+        """
+        check_id(bookmark_id, "bookmark_id")
+        check_bool(include_nsfw, "include_nsfw")
+        size, most = check_limit(page_size, "page_size"), check_max_items(max_items)
+
+        async def fetch(offset: int) -> tuple[list[Coin], bool | None]:
+            coins = await self.get_bookmark_items(bookmark_id, size, offset, include_nsfw)
+            return coins, None
+
+        async for coin in paginate(fetch, _coin_key, page_size=size, max_items=most):
+            yield coin
+
+    async def iter_reports(
+        self,
+        *,
+        type: ReportType | str = "all",
+        done: bool = False,
+        created_from: datetime | date | str | None = None,
+        created_to: datetime | date | str | None = None,
+        is_currently_live: bool = False,
+        page_size: int = 50,
+        max_items: int | None = None,
+    ) -> AsyncIterator[Report]:
+        """Every report matching the filters (admin), as :meth:`get_reports` pages them.
+
+        Args:
+            type: A :class:`ReportType`, its value, or ``"all"``.
+            done: ``True`` for resolved reports, ``False`` for pending ones.
+            created_from: Only reports created at or after this moment (naive means UTC).
+            created_to: Only reports created at or before this moment (naive means UTC).
+            is_currently_live: Only reports on content that is live right now.
+            page_size: Reports per request, 1 to 1,000.
+            max_items: Stop after this many reports; ``None`` for all of them.
+        """
+        size, most = check_limit(page_size, "page_size"), check_max_items(max_items)
+
+        async def fetch(offset: int) -> tuple[list[Report], bool | None]:
+            page = await self.get_reports(
+                size, offset, type, done, created_from, created_to, is_currently_live
+            )
+            return page.reports, page.has_more
+
+        async for report in paginate(fetch, _report_key, page_size=size, max_items=most):
+            yield report
 
     # ------------------------------------------------------------------ helpers
 

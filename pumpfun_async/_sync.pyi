@@ -1,6 +1,6 @@
 """PumpFunClient's types, written by ``python -m pumpfun_async._sync_stub``."""
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from datetime import date, datetime
 from types import TracebackType
@@ -268,4 +268,65 @@ class PumpFunClient:
 
         Args:
             report_id: The report to delete.
+        """
+
+    def iter_replies(
+        self,
+        mint: str,
+        *,
+        page_size: int = 50,
+        max_items: int | None = None,
+    ) -> Generator[Reply, None, None]:
+        """Every reply in a coin's thread, fetching pages of ``page_size`` as needed.
+
+        Stops when the server says there are no more; a reply seen twice because the
+        thread moved while it was read is yielded once. ::
+
+            async for reply in client.iter_replies(mint, max_items=500):
+                print(reply.text)
+
+        Args:
+            mint: The coin's mint address.
+            page_size: Replies per request, 1 to 1,000.
+            max_items: Stop after this many replies; ``None`` for all of them.
+        """
+
+    def iter_bookmark_items(
+        self,
+        bookmark_id: str,
+        *,
+        include_nsfw: bool = False,
+        page_size: int = 50,
+        max_items: int | None = None,
+    ) -> Generator[Coin, None, None]:
+        """Every coin in a bookmark collection, page by page until a short or empty page.
+
+        Args:
+            bookmark_id: The collection's id, or ``default``.
+            include_nsfw: Whether to include coins marked NSFW.
+            page_size: Coins per request, 1 to 1,000.
+            max_items: Stop after this many coins; ``None`` for all of them.
+        """
+
+    def iter_reports(
+        self,
+        *,
+        type: ReportType | str = 'all',
+        done: bool = False,
+        created_from: datetime | date | str | None = None,
+        created_to: datetime | date | str | None = None,
+        is_currently_live: bool = False,
+        page_size: int = 50,
+        max_items: int | None = None,
+    ) -> Generator[Report, None, None]:
+        """Every report matching the filters (admin), as :meth:`get_reports` pages them.
+
+        Args:
+            type: A :class:`ReportType`, its value, or ``"all"``.
+            done: ``True`` for resolved reports, ``False`` for pending ones.
+            created_from: Only reports created at or after this moment (naive means UTC).
+            created_to: Only reports created at or before this moment (naive means UTC).
+            is_currently_live: Only reports on content that is live right now.
+            page_size: Reports per request, 1 to 1,000.
+            max_items: Stop after this many reports; ``None`` for all of them.
         """

@@ -2,7 +2,7 @@
 
 Run ``python -m pumpfun_async._sync_stub`` after changing the async client; a test fails
 while the stub is out of date. Each async method ``async def f(...) -> T`` becomes
-``def f(...) -> T`` (an async iterator of ``T`` becomes an ``Iterator[T]``), with the same
+``def f(...) -> T`` (an async iterator of ``T`` becomes a generator of ``T``), with the same
 parameters and docstring.
 """
 
@@ -22,7 +22,7 @@ STUB_PATH = Path(__file__).with_name("_sync.pyi")
 
 _HEADER = '''"""PumpFunClient's types, written by ``python -m pumpfun_async._sync_stub``."""
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from datetime import date, datetime
 from types import TracebackType
@@ -110,7 +110,7 @@ def render() -> str:
         signature = inspect.signature(method)
         returns = signature.return_annotation
         if inspect.isasyncgenfunction(method):
-            returns = re.sub(r"^AsyncIterator\[(.*)\]$", r"Iterator[\1]", str(returns))
+            returns = re.sub(r"^AsyncIterator\[(.*)\]$", r"Generator[\1, None, None]", str(returns))
         doc = _doc(inspect.getdoc(method) or "", "        ")
         out.append(
             f"    def {name}(\n{_params(signature, indent='        ')}\n    ) -> {returns}:\n"

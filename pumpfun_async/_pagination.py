@@ -1,0 +1,53 @@
+"""Walking offset-paginated endpoints item by item."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar
+
+from .errors import ValidationError
+
+__all__ = ["check_max_items", "paginate"]
+
+T = TypeVar("T")
+
+Fetch = Callable[[int], Awaitable[tuple[Sequence[T], "bool | None"]]]
+
+
+def check_max_items(value: object) -> int | None:
+    """``None`` (no limit) or an integer of 0 or more."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            "max_items", f"expected None or an integer of 0 or more, got {value!r}"
+        )
+    return value
+
+
+async def paginate(
+    fetch: Fetch[T], key: Callable[[T], Hashable], *, page_size: int, max_items: int | None
+) -> AsyncIterator[T]:
+    """Yield the items of successive pages until the server says there are no more.
+
+    ``fetch(offset)`` returns a page's items and the server's "has more" flag (``None`` when
+    the endpoint has none: then a short or empty page ends the walk). An item seen before,
+    because the list moved while it was walked, is yielded once.
+    """
+    if max_items == 0:
+        return
+    seen: set[Hashable] = set()
+    offset = 0
+    while True:
+        items, has_more = await fetch(offset)
+        for item in items:
+            identity = key(item)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            yield item
+            if max_items is not None and len(seen) >= max_items:
+                return
+        offset += len(items)
+        if not items or has_more is False or (has_more is None and len(items) < page_size):
+            return

@@ -1,0 +1,114 @@
+"""iter_replies, iter_bookmark_items and iter_reports, async and through the sync client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aioresponses import aioresponses
+
+from pumpfun_async import AsyncPumpFunClient, PumpFunClient, ValidationError
+from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
+
+from .conftest import BASE, MINT, sent
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator(require_captcha=False) as emulator:
+        yield emulator
+
+
+async def test_iter_replies_walks_every_page(emu: Emulator) -> None:
+    async with emu.client() as client:
+        for i in range(7):
+            await client.create_reply(DOCS_MINT, f"reply {i}")
+        texts = [r.text async for r in client.iter_replies(DOCS_MINT, page_size=3)]
+        assert texts == [f"reply {i}" for i in range(7)]
+        assert [r.query["offset"] for r in emu.requests_for("get_replies")] == ["0", "3", "6"]
+        emu.requests.clear()
+        first = [r.id async for r in client.iter_replies(DOCS_MINT, page_size=3, max_items=4)]
+        assert len(first) == 4
+        assert len(emu.requests_for("get_replies")) == 2
+
+
+async def test_iter_replies_of_an_empty_thread(emu: Emulator) -> None:
+    async with emu.client() as client:
+        assert [r async for r in client.iter_replies(DOCS_MINT)] == []
+        assert [r async for r in client.iter_replies(DOCS_MINT, max_items=0)] == []
+    assert len(emu.requests_for("get_replies")) == 1
+
+
+async def test_iter_bookmark_items_stops_on_a_short_page(emu: Emulator) -> None:
+    mints = [c["mint"] for c in default_coins() if not c["nsfw"]][:5]
+    async with emu.client() as client:
+        for mint in mints:
+            await client.add_bookmark_items(mint, ["favorites"])
+        found = [c.mint async for c in client.iter_bookmark_items("favorites", page_size=2)]
+    assert found == mints
+    assert [r.query["offset"] for r in emu.requests_for("get_bookmark_items")] == ["0", "2", "4"]
+
+
+async def test_iter_reports_with_filters(emu: Emulator) -> None:
+    async with emu.client() as user, emu.client(admin=True) as admin:
+        for i in range(5):
+            await user.create_report(DOCS_MINT, "scam" if i % 2 else "spam", f"reason {i}")
+        spam = [r.reason async for r in admin.iter_reports(type="spam", page_size=2)]
+        everything = [r async for r in admin.iter_reports(page_size=2)]
+    assert sorted(reason or "" for reason in spam) == ["reason 0", "reason 2", "reason 4"]
+    assert len(everything) == 5
+
+
+async def test_an_item_seen_twice_is_yielded_once(mocked: aioresponses) -> None:
+    def reply(i: int) -> dict[str, object]:
+        return {"id": i, "mint": MINT, "text": f"r{i}"}
+
+    # A new reply arrived between the two pages, shifting reply 3 onto the second page.
+    mocked.get(
+        f"{BASE}/replies/{MINT}?limit=3&offset=0",
+        payload={"replies": [reply(1), reply(2), reply(3)], "hasMore": True},
+    )
+    mocked.get(
+        f"{BASE}/replies/{MINT}?limit=3&offset=3",
+        payload={"replies": [reply(3), reply(4)], "hasMore": False},
+    )
+    async with AsyncPumpFunClient("t", base_url=BASE) as client:
+        ids = [r.id async for r in client.iter_replies(MINT, page_size=3)]
+    assert ids == [1, 2, 3, 4]
+    assert len(sent(mocked)) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 1001}, "page_size"),
+        ({"max_items": -1}, "max_items"),
+        ({"max_items": 1.5}, "max_items"),
+    ],
+)
+async def test_bad_arguments_send_nothing(
+    mocked: aioresponses, kwargs: dict[str, object], field: str
+) -> None:
+    async with AsyncPumpFunClient("t", base_url=BASE) as client:
+        with pytest.raises(ValidationError) as info:
+            [r async for r in client.iter_replies(MINT, **kwargs)]  # type: ignore[arg-type]
+        with pytest.raises(ValidationError):
+            [r async for r in client.iter_replies("not a mint")]
+    assert info.value.field == field
+    assert sent(mocked) == []
+
+
+def test_the_sync_client_iterates_plainly() -> None:
+    with (
+        Emulator(require_captcha=False).run_in_thread() as emulator,
+        PumpFunClient("sync", base_url=emulator.url, rate_limit=None) as client,
+    ):
+        for i in range(5):
+            client.create_reply(DOCS_MINT, f"sync {i}")
+        iterator = client.iter_replies(DOCS_MINT, page_size=2)
+        assert not hasattr(iterator, "__anext__")
+        assert [r.text for r in iterator] == [f"sync {i}" for i in range(5)]
+        partial = client.iter_replies(DOCS_MINT, page_size=2)
+        assert next(partial).text == "sync 0"
+        partial.close()  # stopping early closes the async iterator on the loop
