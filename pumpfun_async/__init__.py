@@ -8,6 +8,7 @@
         await client.like("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
 """
 
+from ._bulk import BulkItem, BulkResult
 from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
 from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
 from ._ratelimit import RateLimiter, TokenBucket
@@ -42,6 +43,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BlockedError",
+    "BulkItem",
+    "BulkResult",
     "CaptchaProvider",
     "ClientClosedError",
     "Coin",

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from ._bulk import BulkResult, Progress, run_bulk
 from ._convert import (
     structure_coins,
     structure_optional,
@@ -566,6 +567,110 @@ class AsyncPumpFunClient:
         """
         path = _DELETE_REPORT.format_path(report_id=check_id(report_id, "report_id"))
         await self._transport.request(_DELETE_REPORT, path)
+
+    # ------------------------------------------------------------------ bulk
+
+    async def like_many(
+        self,
+        targets: Iterable[str | int],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str | int]:
+        """Like many coins or replies, ``concurrency`` at a time, through the rate limiter.
+
+        Targets are read lazily (a generator of any length is fine); one failure is
+        recorded in its :class:`BulkItem` and never stops the others unless ``fail_fast``,
+        which cancels the calls in flight and raises it.
+
+        Args:
+            targets: Mints and reply ids.
+            concurrency: The most calls in flight at once.
+            fail_fast: Raise the first failure instead of recording it.
+            progress: A callback ``(done, total or None)``, or ``True`` for a progress bar
+                (needs the ``tqdm`` extra).
+        """
+        return await run_bulk(
+            self.like, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+        )
+
+    async def unlike_many(
+        self,
+        targets: Iterable[str | int],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str | int]:
+        """Remove many likes; works like :meth:`like_many`."""
+        return await run_bulk(
+            self.unlike, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+        )
+
+    async def follow_many(
+        self,
+        user_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Follow many users (a fresh captcha token each); works like :meth:`like_many`."""
+        return await run_bulk(
+            self.follow, user_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+        )
+
+    async def unfollow_many(
+        self,
+        user_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Unfollow many users; works like :meth:`like_many`."""
+        return await run_bulk(
+            self.unfollow, user_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+        )
+
+    async def add_bookmark_items_many(
+        self,
+        item_ids: Iterable[str],
+        bookmark_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Add many items to the same bookmark collections; works like :meth:`like_many`."""
+        collections = check_id_list(bookmark_ids, "bookmark_ids")
+
+        async def add(item_id: str) -> None:
+            await self.add_bookmark_items(item_id, collections)
+
+        return await run_bulk(
+            add, item_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+        )
+
+    async def remove_bookmark_items_many(
+        self,
+        item_ids: Iterable[str],
+        bookmark_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Remove many items from bookmark collections; works like :meth:`like_many`."""
+        collections = check_id_list(bookmark_ids, "bookmark_ids")
+
+        async def remove(item_id: str) -> None:
+            await self.remove_bookmark_items(item_id, collections)
+
+        return await run_bulk(
+            remove, item_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+        )
 
     # ------------------------------------------------------------------ pagination
 

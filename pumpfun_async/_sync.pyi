@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from ._bulk import BulkResult, Progress
 from ._client import DEFAULT, CaptchaProvider, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
@@ -269,6 +270,80 @@ class PumpFunClient:
         Args:
             report_id: The report to delete.
         """
+
+    def like_many(
+        self,
+        targets: Iterable[str | int],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str | int]:
+        """Like many coins or replies, ``concurrency`` at a time, through the rate limiter.
+
+        Targets are read lazily (a generator of any length is fine); one failure is
+        recorded in its :class:`BulkItem` and never stops the others unless ``fail_fast``,
+        which cancels the calls in flight and raises it.
+
+        Args:
+            targets: Mints and reply ids.
+            concurrency: The most calls in flight at once.
+            fail_fast: Raise the first failure instead of recording it.
+            progress: A callback ``(done, total or None)``, or ``True`` for a progress bar
+                (needs the ``tqdm`` extra).
+        """
+
+    def unlike_many(
+        self,
+        targets: Iterable[str | int],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str | int]:
+        """Remove many likes; works like :meth:`like_many`."""
+
+    def follow_many(
+        self,
+        user_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Follow many users (a fresh captcha token each); works like :meth:`like_many`."""
+
+    def unfollow_many(
+        self,
+        user_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Unfollow many users; works like :meth:`like_many`."""
+
+    def add_bookmark_items_many(
+        self,
+        item_ids: Iterable[str],
+        bookmark_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Add many items to the same bookmark collections; works like :meth:`like_many`."""
+
+    def remove_bookmark_items_many(
+        self,
+        item_ids: Iterable[str],
+        bookmark_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+        fail_fast: bool = False,
+        progress: Progress | bool | None = None,
+    ) -> BulkResult[str]:
+        """Remove many items from bookmark collections; works like :meth:`like_many`."""
 
     def iter_replies(
         self,

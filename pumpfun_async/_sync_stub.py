@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from ._bulk import BulkResult, Progress
 from ._client import DEFAULT, CaptchaProvider, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy

@@ -14,7 +14,18 @@ import pumpfun_async
 from pumpfun_async import ENDPOINTS, AsyncPumpFunClient, Endpoint, RouteGroup
 
 SUBMODULES = {"errors", "models", "testing", "cli"}
-NOT_ENDPOINTS = {"aclose", "__aenter__", "__aexit__"}
+NOT_ENDPOINTS = {
+    "aclose",
+    "__aenter__",
+    "__aexit__",
+    # bulk helpers built on the endpoint methods
+    "like_many",
+    "unlike_many",
+    "follow_many",
+    "unfollow_many",
+    "add_bookmark_items_many",
+    "remove_bookmark_items_many",
+}
 
 
 def _isort_key(name: str) -> tuple[int, str]:

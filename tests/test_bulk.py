@@ -1,0 +1,137 @@
+"""like_many and friends: order, failures, laziness, concurrency, cancellation, progress."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from pumpfun_async import BulkResult, NotFoundError, PumpFunClient, ValidationError
+from pumpfun_async._bulk import run_bulk
+from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
+
+MINTS = [c["mint"] for c in default_coins()]
+UNKNOWN = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator(require_captcha=False) as emulator:
+        yield emulator
+
+
+async def test_like_many_keeps_input_order_and_failures(emu: Emulator) -> None:
+    targets = [*MINTS[:5], UNKNOWN, *MINTS[5:8]]
+    async with emu.client() as client:
+        result = await client.like_many(targets, concurrency=3)
+    assert isinstance(result, BulkResult)
+    assert [item.target for item in result] == targets
+    assert [item.target for item in result.failed] == [UNKNOWN]
+    assert isinstance(result.failed[0].error, NotFoundError)
+    assert len(result.succeeded) == 8
+    assert "8 succeeded, 1 failed" in repr(result)
+    assert len(emu.requests_for("like")) == 9
+
+
+async def test_the_other_bulk_operations(emu: Emulator) -> None:
+    async with emu.client() as client:
+        assert not (await client.unlike_many(MINTS[:3])).failed
+        assert not (await client.follow_many(["a", "b", "c"])).failed
+        assert not (await client.unfollow_many(["a", "b"])).failed
+        added = await client.add_bookmark_items_many(MINTS[:4], ["favorites"])
+        assert len(added.succeeded) == 4
+        removed = await client.remove_bookmark_items_many(MINTS[:2], ["favorites"])
+        assert len(removed) == 2
+        left = [c.mint for c in await client.get_bookmark_items("favorites", include_nsfw=True)]
+    assert left == MINTS[2:4]
+
+
+async def test_fail_fast_raises_the_first_failure(emu: Emulator) -> None:
+    async with emu.client() as client:
+        with pytest.raises(NotFoundError):
+            await client.like_many([UNKNOWN, *MINTS], concurrency=1, fail_fast=True)
+    assert len(emu.requests_for("like")) == 1
+
+
+async def test_bad_arguments(emu: Emulator) -> None:
+    async with emu.client() as client:
+        for kwargs in ({"concurrency": 0}, {"fail_fast": "yes"}, {"progress": 5}):
+            with pytest.raises(ValidationError):
+                await client.like_many(MINTS, **kwargs)
+        with pytest.raises(ValidationError):
+            await client.add_bookmark_items_many(MINTS, [])
+    assert emu.requests == []
+
+
+async def test_progress_callback(emu: Emulator) -> None:
+    seen: list[tuple[int, int | None]] = []
+    async with emu.client() as client:
+        await client.like_many(MINTS[:4], progress=lambda done, total: seen.append((done, total)))
+        await client.like_many(iter(MINTS[:2]), progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4), (1, None), (2, None)]
+
+
+async def test_lazy_targets_keep_tasks_bounded() -> None:
+    in_flight = peak = drawn = 0
+
+    def targets() -> Iterator[int]:
+        nonlocal drawn
+        for i in range(100_000):
+            drawn += 1
+            yield i
+
+    async def call(target: int) -> int:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0)
+        in_flight -= 1
+        return target * 2
+
+    tasks_before = len(asyncio.all_tasks())
+    watcher_peak = 0
+
+    async def watch() -> None:
+        nonlocal watcher_peak
+        while True:
+            watcher_peak = max(watcher_peak, len(asyncio.all_tasks()) - tasks_before)
+            await asyncio.sleep(0)
+
+    watcher = asyncio.ensure_future(watch())
+    result = await run_bulk(call, targets(), concurrency=8, fail_fast=False, progress=None)
+    watcher.cancel()
+    assert len(result) == 100_000
+    assert result[99_999].value == 199_998
+    assert peak <= 8
+    assert watcher_peak <= 8 + 1  # the workers and the watcher itself
+
+
+async def test_cancelling_stops_everything() -> None:
+    started = 0
+
+    async def slow(target: int) -> None:
+        nonlocal started
+        started += 1
+        await asyncio.sleep(60)
+
+    before = set(asyncio.all_tasks())
+    job = asyncio.ensure_future(
+        run_bulk(slow, range(1000), concurrency=4, fail_fast=False, progress=None)
+    )
+    await asyncio.sleep(0.01)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    await asyncio.sleep(0)
+    assert started == 4
+    assert set(asyncio.all_tasks()) - before == set()
+
+
+def test_the_sync_client_has_them_too() -> None:
+    with (
+        Emulator(require_captcha=False).run_in_thread() as emulator,
+        PumpFunClient("sync", base_url=emulator.url, rate_limit=None) as client,
+    ):
+        result = client.like_many([DOCS_MINT, UNKNOWN])
+        assert [item.ok for item in result] == [True, False]
