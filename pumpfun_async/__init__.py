@@ -9,6 +9,7 @@
 """
 
 from ._bulk import BulkItem, BulkResult
+from ._cache import StateCache
 from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
 from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
 from ._ratelimit import RateLimiter, TokenBucket
@@ -66,6 +67,7 @@ __all__ = [
     "RetryPolicy",
     "RouteGroup",
     "ServerError",
+    "StateCache",
     "Timeout",
     "TokenBucket",
     "TransportError",

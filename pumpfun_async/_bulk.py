@@ -34,34 +34,96 @@ class BulkItem(Generic[T]):
     error: PumpFunError | None = None
 
 
-class BulkResult(Sequence[BulkItem[T]]):
-    """The outcomes of a bulk call, one :class:`BulkItem` per target, in input order."""
+class _Failed:
+    """A failure as :class:`BulkResult` stores it, told apart from any returned value."""
 
-    def __init__(self, items: list[BulkItem[T]]) -> None:
-        self._items = items
+    __slots__ = ("error",)
+
+    def __init__(self, error: PumpFunError) -> None:
+        self.error = error
+
+
+_PENDING: Any = object()
+
+
+class BulkResult(Sequence[BulkItem[T]]):
+    """The outcomes of a bulk call, one :class:`BulkItem` per target, in input order.
+
+    It keeps two references per target and builds each :class:`BulkItem` when it is read,
+    so a result over 100,000 targets stays small.
+    """
+
+    __slots__ = ("_outcomes", "_targets")
+
+    def __init__(self, targets: list[T], outcomes: list[Any]) -> None:
+        self._targets = targets
+        self._outcomes = outcomes
+
+    @classmethod
+    def from_items(cls, items: Iterable[BulkItem[T]]) -> BulkResult[T]:
+        """A result holding these items, in this order."""
+        targets: list[T] = []
+        outcomes: list[Any] = []
+        for item in items:
+            targets.append(item.target)
+            if item.ok:
+                outcomes.append(item.value)
+            elif item.error is None:
+                raise ValidationError("items", "a failed BulkItem must carry its error")
+            else:
+                outcomes.append(_Failed(item.error))
+        return cls(targets, outcomes)
+
+    def _item(self, index: int) -> BulkItem[T]:
+        outcome = self._outcomes[index]
+        if isinstance(outcome, _Failed):
+            return BulkItem(self._targets[index], False, error=outcome.error)
+        return BulkItem(self._targets[index], True, outcome)
 
     @overload
     def __getitem__(self, index: int) -> BulkItem[T]: ...
     @overload
     def __getitem__(self, index: slice) -> Sequence[BulkItem[T]]: ...
     def __getitem__(self, index: int | slice) -> BulkItem[T] | Sequence[BulkItem[T]]:
-        return self._items[index]
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(*index.indices(len(self._targets)))]
+        if index < 0:
+            index += len(self._targets)
+        if not 0 <= index < len(self._targets):
+            raise IndexError("BulkResult index out of range")
+        return self._item(index)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._targets)
+
+    def __iter__(self) -> Iterator[BulkItem[T]]:
+        return (self._item(i) for i in range(len(self._targets)))
 
     @property
     def succeeded(self) -> list[BulkItem[T]]:
         """The items that succeeded, in input order."""
-        return [item for item in self._items if item.ok]
+        return [self._item(i) for i, o in enumerate(self._outcomes) if not isinstance(o, _Failed)]
 
     @property
     def failed(self) -> list[BulkItem[T]]:
         """The items that failed, in input order."""
-        return [item for item in self._items if not item.ok]
+        return [self._item(i) for i, o in enumerate(self._outcomes) if isinstance(o, _Failed)]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every call succeeded."""
+        return not any(isinstance(o, _Failed) for o in self._outcomes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BulkResult):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"BulkResult({len(self.succeeded)} succeeded, {len(self.failed)} failed)"
+        failed = sum(isinstance(o, _Failed) for o in self._outcomes)
+        return f"BulkResult({len(self._targets) - failed} succeeded, {failed} failed)"
 
 
 def _check(concurrency: object, fail_fast: object) -> int:
@@ -115,20 +177,26 @@ async def run_bulk(
     workers_wanted = _check(concurrency, fail_fast)
     total = len(targets) if isinstance(targets, Sized) else None
     report, finish = _progress_callback(progress, total)
-    results: dict[int, BulkItem[T]] = {}
-    source: Iterator[tuple[int, T]] = enumerate(targets)
+    drawn: list[T] = []
+    outcomes: list[Any] = []
+    done = 0
+    source = iter(targets)
 
     async def worker() -> None:
-        for index, target in source:
+        nonlocal done
+        for target in source:
+            index = len(drawn)
+            drawn.append(target)
+            outcomes.append(_PENDING)
             try:
-                item: BulkItem[T] = BulkItem(target, True, await call(target))
+                outcomes[index] = await call(target)
             except PumpFunError as error:
                 if fail_fast:
                     raise
-                item = BulkItem(target, False, error=error)
-            results[index] = item
+                outcomes[index] = _Failed(error)
+            done += 1
             if report is not None:
-                report(len(results), total)
+                report(done, total)
 
     workers = [asyncio.ensure_future(worker()) for _ in range(workers_wanted)]
     try:
@@ -140,4 +208,4 @@ async def run_bulk(
         raise
     finally:
         finish()
-    return BulkResult([results[i] for i in range(len(results))])
+    return BulkResult(drawn, outcomes)

@@ -16,6 +16,7 @@ import aiohttp
 from yarl import URL
 
 from ._bulk import BulkResult, Progress, run_bulk
+from ._cache import Kind, StateCache, bookmark_keys
 from ._convert import (
     structure_coins,
     structure_optional,
@@ -26,7 +27,7 @@ from ._endpoints import ENDPOINTS, Endpoint
 from ._pagination import check_max_items, paginate
 from ._ratelimit import RateLimiter, RateLimitSetting, default_rate_limits, normalize_rate_limits
 from ._retry import RetryPolicy
-from ._transport import CaptchaSource, Timeout, Transport
+from ._transport import CaptchaSource, Timeout, Transport, logger
 from ._validate import (
     check_bool,
     check_datetime,
@@ -185,6 +186,9 @@ class AsyncPumpFunClient:
         session: An ``aiohttp.ClientSession`` to send requests with. The client never closes
             a session it was given; by default it opens its own on first use and closes it
             in :meth:`aclose`.
+        state_cache: A :class:`~pumpfun_async.StateCache` remembering what this user liked,
+            followed and bookmarked, so that repeating a like, follow or bookmark (or its
+            undoing) sends no request. Off by default.
 
     The token and client key never appear in ``repr()``, in exceptions or in log lines.
     """
@@ -200,6 +204,7 @@ class AsyncPumpFunClient:
         max_retries: int | RetryPolicy = 3,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         session: aiohttp.ClientSession | None = None,
+        state_cache: StateCache | None = None,
     ) -> None:
         token = _secret_from(token, "PUMPFUN_TOKEN", "token")
         client_key = _secret_from(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
@@ -210,7 +215,10 @@ class AsyncPumpFunClient:
             captcha = check_text(captcha, "captcha")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ValidationError("session", "expected an aiohttp.ClientSession")
+        if state_cache is not None and not isinstance(state_cache, StateCache):
+            raise ValidationError("state_cache", "expected a StateCache or None")
         self._captcha = captcha
+        self._state = state_cache
         self._has_token = token is not None
         self._has_client_key = client_key is not None
         self._transport = Transport(
@@ -244,6 +252,11 @@ class AsyncPumpFunClient:
     def retry_policy(self) -> RetryPolicy:
         """The whole retry policy."""
         return self._transport.retry
+
+    @property
+    def state_cache(self) -> StateCache | None:
+        """The :class:`~pumpfun_async.StateCache` in use, if any."""
+        return self._state
 
     @property
     def rate_limit(self) -> Mapping[str, RateLimiter]:
@@ -312,13 +325,14 @@ class AsyncPumpFunClient:
     async def like(self, target_id: str | int) -> None:
         """Like a coin (by mint) or a reply (by id): ``POST /likes/{targetId}``.
 
-        Liking something already liked changes nothing.
+        Liking something already liked changes nothing. With a ``state_cache`` that knows
+        the target is liked, no request is sent.
 
         Args:
             target_id: The coin's mint address or the reply's id.
         """
-        path = _LIKE.format_path(target_id=check_id(target_id, "target_id"))
-        await self._transport.request(_LIKE, path)
+        key = check_id(target_id, "target_id")
+        await self._toggle("like", [key], True, _LIKE, _LIKE.format_path(target_id=key))
 
     async def unlike(self, target_id: str | int) -> None:
         """Remove a like from a coin or a reply: ``DELETE /likes/{targetId}``.
@@ -326,8 +340,8 @@ class AsyncPumpFunClient:
         Args:
             target_id: The coin's mint address or the reply's id.
         """
-        path = _UNLIKE.format_path(target_id=check_id(target_id, "target_id"))
-        await self._transport.request(_UNLIKE, path)
+        key = check_id(target_id, "target_id")
+        await self._toggle("like", [key], False, _UNLIKE, _UNLIKE.format_path(target_id=key))
 
     # ------------------------------------------------------------------ follows
 
@@ -339,8 +353,11 @@ class AsyncPumpFunClient:
             captcha_token: A captcha token for this call; defaults to the client's
                 ``captcha``. Without one, the parameter is left out.
         """
-        path = _FOLLOW.format_path(user_id=check_id(user_id, "user_id"))
-        await self._transport.request(_FOLLOW, path, captcha=self._captcha_source(captcha_token))
+        key = check_id(user_id, "user_id")
+        captcha = self._captcha_source(captcha_token)
+        await self._toggle(
+            "follow", [key], True, _FOLLOW, _FOLLOW.format_path(user_id=key), captcha=captcha
+        )
 
     async def unfollow(self, user_id: str) -> None:
         """Stop following a user: ``DELETE /following/{userId}``.
@@ -348,8 +365,8 @@ class AsyncPumpFunClient:
         Args:
             user_id: The user to unfollow (their wallet address or user id).
         """
-        path = _UNFOLLOW.format_path(user_id=check_id(user_id, "user_id"))
-        await self._transport.request(_UNFOLLOW, path)
+        key = check_id(user_id, "user_id")
+        await self._toggle("follow", [key], False, _UNFOLLOW, _UNFOLLOW.format_path(user_id=key))
 
     # ------------------------------------------------------------------ bookmarks
 
@@ -374,11 +391,12 @@ class AsyncPumpFunClient:
     async def _bookmark_items(
         self, endpoint: Endpoint, item_id: str, bookmark_ids: Iterable[str]
     ) -> None:
-        body = {
-            "itemId": check_id(item_id, "item_id"),
-            "bookmarkIds": check_id_list(bookmark_ids, "bookmark_ids"),
-        }
-        await self._transport.request(endpoint, endpoint.path, body=body)
+        item = check_id(item_id, "item_id")
+        collections = check_id_list(bookmark_ids, "bookmark_ids")
+        body = {"itemId": item, "bookmarkIds": collections}
+        keys = bookmark_keys(item, collections)
+        present = endpoint is _ADD_BOOKMARK_ITEMS
+        await self._toggle("bookmark", keys, present, endpoint, endpoint.path, body=body)
 
     async def get_bookmark_items(
         self, bookmark_id: str, limit: int = 50, offset: int = 0, include_nsfw: bool = False
@@ -761,6 +779,27 @@ class AsyncPumpFunClient:
             yield report
 
     # ------------------------------------------------------------------ helpers
+
+    async def _toggle(
+        self,
+        kind: Kind,
+        keys: list[str],
+        desired: bool,
+        endpoint: Endpoint,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        captcha: CaptchaSource | None = None,
+    ) -> None:
+        """Send a like, follow or bookmark change, unless the state cache says it is done."""
+
+        async def send() -> None:
+            await self._transport.request(endpoint, path, body=body, captcha=captcha)
+
+        if self._state is None:
+            await send()
+        elif not await self._state.apply(kind, keys, desired, send):
+            logger.debug("%s %s skipped: the state cache says it is done", endpoint.method, path)
 
     def _captcha_source(self, explicit: str | None) -> CaptchaSource | None:
         """Where each attempt of a follow or reply gets its captcha token from.

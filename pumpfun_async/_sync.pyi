@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from ._bulk import BulkResult, Progress
+from ._cache import StateCache
 from ._client import DEFAULT, CaptchaProvider, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
@@ -54,6 +55,7 @@ class PumpFunClient:
         max_retries: int | RetryPolicy = 3,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         session: aiohttp.ClientSession | None = None,
+        state_cache: StateCache | None = None,
     ) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -72,7 +74,8 @@ class PumpFunClient:
     ) -> None:
         """Like a coin (by mint) or a reply (by id): ``POST /likes/{targetId}``.
 
-        Liking something already liked changes nothing.
+        Liking something already liked changes nothing. With a ``state_cache`` that knows
+        the target is liked, no request is sent.
 
         Args:
             target_id: The coin's mint address or the reply's id.

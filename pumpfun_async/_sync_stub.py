@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from ._bulk import BulkResult, Progress
+from ._cache import StateCache
 from ._client import DEFAULT, CaptchaProvider, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from pumpfun_async import BulkResult, NotFoundError, PumpFunClient, ValidationError
+from pumpfun_async import BulkItem, BulkResult, NotFoundError, PumpFunClient, ValidationError
 from pumpfun_async._bulk import run_bulk
 from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
 
@@ -135,3 +136,41 @@ def test_the_sync_client_has_them_too() -> None:
     ):
         result = client.like_many([DOCS_MINT, UNKNOWN])
         assert [item.ok for item in result] == [True, False]
+
+
+async def test_progress_bar_with_tqdm(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("tqdm")
+    async with emu.client() as client:
+        await client.like_many(MINTS[:3], progress=True)
+        await client.like_many(iter(MINTS[:2]), progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err
+    assert "2call" in err.replace(" ", "")  # no total known: a counter
+
+
+async def test_progress_bar_without_tqdm(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    async with emu.client() as client:
+        with pytest.raises(ValidationError, match=r"pumpfun-async\[tqdm\]"):
+            await client.like_many(MINTS[:3], progress=True)
+    assert emu.requests == []
+
+
+def test_bulk_result_reads_like_a_sequence() -> None:
+    error = NotFoundError("no such coin", status=404, body=None, method="POST", path="/likes/x")
+    items = [BulkItem("a", True, 1), BulkItem("b", False, error=error), BulkItem("c", True)]
+    result = BulkResult.from_items(items)
+    assert list(result) == items
+    assert result[-1] == items[2]
+    assert list(result[1:]) == items[1:]
+    assert result.succeeded == [items[0], items[2]]
+    assert result.failed == [items[1]]
+    assert not result.ok
+    assert BulkResult.from_items(items[:1]).ok
+    assert result == BulkResult.from_items(items)
+    assert result != BulkResult.from_items(items[:2])
+    assert result != items
+    with pytest.raises(IndexError):
+        result[3]
+    with pytest.raises(ValidationError):
+        BulkResult.from_items([BulkItem("x", False)])
