@@ -780,7 +780,7 @@ class AsyncPumpFunClient:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _toggle(
+    def _toggle(
         self,
         kind: Kind,
         keys: list[str],
@@ -790,15 +790,31 @@ class AsyncPumpFunClient:
         *,
         body: dict[str, Any] | None = None,
         captcha: CaptchaSource | None = None,
-    ) -> None:
-        """Send a like, follow or bookmark change, unless the state cache says it is done."""
+    ) -> Awaitable[Any]:
+        """Send a like, follow or bookmark change, unless the state cache says it is done.
 
+        Without a cache this hands back the transport's own coroutine: one coroutine fewer
+        between the caller and aiohttp on the hot path of bulk likes.
+        """
+        if self._state is None:
+            return self._transport.request(endpoint, path, body=body, captcha=captcha)
+        return self._toggle_cached(self._state, kind, keys, desired, endpoint, path, body, captcha)
+
+    async def _toggle_cached(
+        self,
+        state: StateCache,
+        kind: Kind,
+        keys: list[str],
+        desired: bool,
+        endpoint: Endpoint,
+        path: str,
+        body: dict[str, Any] | None,
+        captcha: CaptchaSource | None,
+    ) -> None:
         async def send() -> None:
             await self._transport.request(endpoint, path, body=body, captcha=captcha)
 
-        if self._state is None:
-            await send()
-        elif not await self._state.apply(kind, keys, desired, send):
+        if not await state.apply(kind, keys, desired, send):
             logger.debug("%s %s skipped: the state cache says it is done", endpoint.method, path)
 
     def _captcha_source(self, explicit: str | None) -> CaptchaSource | None:

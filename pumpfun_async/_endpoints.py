@@ -62,7 +62,12 @@ class Endpoint:
 
     def format_path(self, **params: str) -> str:
         """The path with each parameter percent-encoded as one segment."""
-        return self.path.format_map({k: quote(v, safe="") for k, v in params.items()})
+        return self.path.format_map({k: _segment(v) for k, v in params.items()})
+
+
+def _segment(value: str) -> str:
+    # Mints and numeric ids are plain ASCII letters and digits, which need no quoting.
+    return value if value.isascii() and value.isalnum() else quote(value, safe="")
 
 
 _G = RouteGroup

@@ -1,0 +1,151 @@
+"""What the benchmarks share: the loopback server process, machine facts, result sections.
+
+Every ``bench_*.py`` module has ``measure(quick: bool) -> Section`` for ``run_all.py`` and a
+``main()`` that prints its section alone (``python benchmarks/bench_x.py [--quick]
+[--output PATH]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import platform
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from aiohttp import web
+
+HERE = Path(__file__).resolve().parent
+MINT = "CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump"
+TOKEN = "bench"
+DOCS_HEADERS = {
+    "Authorization": f"Bearer {TOKEN}",
+    "Accept": "application/json",
+    "Content-Type": "application/json",
+}
+
+
+# --------------------------------------------------------------------------------- results
+
+
+@dataclass
+class Goal:
+    """One target an issue set, and whether this run met it."""
+
+    name: str
+    result: str
+    met: bool | None  # None: informational, no target
+
+
+@dataclass
+class Chart:
+    """One panel of the PNG: a bar per label (lower or higher is better, as ``better`` says)."""
+
+    title: str
+    unit: str
+    bars: dict[str, float]
+    better: str = "lower"  # "lower" or "higher"
+
+
+@dataclass
+class Section:
+    """What one benchmark reports: its Markdown, the goals it checked, its chart panels."""
+
+    title: str
+    markdown: str
+    goals: list[Goal] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------- machine
+
+
+def cpu_name() -> str:
+    """The CPU's model name, as well as the platform tells it."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def version(name: str) -> str:
+    """An installed distribution's version, or ``"not installed"``."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_lines() -> list[str]:
+    """Markdown bullets naming the machine and the Python."""
+    return [
+        f"- Machine: {platform.platform()}, {cpu_name()}, {os.cpu_count()} CPUs",
+        f"- Python: {platform.python_implementation()} {platform.python_version()}",
+    ]
+
+
+# ---------------------------------------------------------------------------------- server
+
+
+def _serve(port: multiprocessing.Queue[int]) -> None:
+    """The child process: answer ``POST /likes/{id}`` as the API does, until terminated."""
+
+    async def like(request: web.Request) -> web.Response:
+        target = request.match_info["target"]
+        return web.json_response({"targetId": target, "liked": True, "totalLikes": 1}, status=201)
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/likes/{target}", like)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        port.put(runner.addresses[0][1])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+@contextlib.contextmanager
+def like_server() -> Iterator[str]:
+    """A loopback server answering ``POST /likes/{id}`` in its own process; yields its URL."""
+    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
+    server = multiprocessing.Process(target=_serve, args=(ports,), daemon=True)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{ports.get(timeout=30)}"
+    finally:
+        server.terminate()
+        server.join(10)
+        ports.close()
+
+
+# ------------------------------------------------------------------------------ standalone
+
+
+def standalone(
+    measure: Callable[[bool], Section], doc: str | None, argv: Sequence[str] | None = None
+) -> int:
+    """``main()`` for one benchmark: run it, print its section, write it to ``--output``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--output", type=Path, help="also write the Markdown section here")
+    args = parser.parse_args(argv)
+    section = measure(args.quick)
+    text = "\n".join([*machine_lines(), "", section.markdown])
+    print(text, end="" if text.endswith("\n") else "\n")
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    sys.stdout.flush()
+    return 0
