@@ -39,7 +39,8 @@ PYTHONS = [v for v in SUPPORTED if _runs(v)] or None
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite with coverage (at least 90%) on every supported Python found."""
-    session.install("-e", ".[tests]")
+    # The bench extra lets the suite check that every benchmark runs at its quick size.
+    session.install("-e", ".[tests,bench]")
     # coverage starts before pytest, so the package's own pytest plugin (loaded at pytest
     # start-up, and importing the package) is measured too.
     session.run("coverage", "erase")
@@ -71,7 +72,6 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks side by side; each writes its benchmarks/RESULTS-*.md."""
+    """Run every benchmark side by side; writes benchmarks/RESULTS.md and results.png."""
     session.install("-e", ".[bench]")
-    session.run("python", "benchmarks/bench_ratelimit.py", *session.posargs)
-    session.run("python", "benchmarks/bench_sync.py", *session.posargs)
+    session.run("python", "benchmarks/run_all.py", *session.posargs)

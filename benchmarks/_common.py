@@ -51,6 +51,7 @@ class Chart:
     unit: str
     bars: dict[str, float]
     better: str = "lower"  # "lower" or "higher"
+    ours: tuple[str, ...] = ()  # the bars that are this SDK's; the first bar if empty
 
 
 @dataclass

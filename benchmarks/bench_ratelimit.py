@@ -12,23 +12,19 @@ Two measurements:
   (against the bound ``rate * 1 s + burst``);
 * cost: the time of one uncontended ``await limiter.acquire()`` when tokens are plentiful.
 
-The Markdown table goes to stdout and to ``--output`` (``benchmarks/RESULTS-ratelimit.md``).
+``run_all.py`` puts its section in ``benchmarks/RESULTS.md``; run alone, it prints it (and
+writes it to ``--output`` if given).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
-import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
 from typing import Protocol
 
 try:
@@ -36,10 +32,10 @@ try:
 except ImportError:  # pragma: no cover - the bench extra installs it
     sys.exit("aiolimiter is not installed: pip install -e '.[bench]'")
 
-import pumpfun_async
+from _common import Chart, Goal, Section, standalone, version
+
 from pumpfun_async import TokenBucket
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent / "RESULTS-ratelimit.md"
 RATE = 200.0  # acquisitions per second in the accuracy run
 CAPACITY = 10  # the TokenBucket's burst
 WINDOW = 1.0  # seconds, for the sliding-window maximum
@@ -179,17 +175,6 @@ async def measure_cost(n: int) -> dict[str, list[float]]:
 # --------------------------------------------------------------------------------- report
 
 
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def report(
     accuracy: list[Accuracy],
     cost: dict[str, list[float]],
@@ -198,19 +183,17 @@ def report(
     duration: float,
     cost_n: int,
     quick: bool,
-) -> str:
+) -> Section:
     us = 1e6
     best = {name: min(runs) for name, runs in cost.items()}
     median = {name: statistics.median(runs) for name, runs in cost.items()}
     lines = [
-        "# Rate limiter benchmark: pumpfun_async.TokenBucket vs aiolimiter.AsyncLimiter",
+        "## Rate limiter: pumpfun_async.TokenBucket vs aiolimiter.AsyncLimiter",
         "",
-        f"- Machine: {platform.platform()}, {cpu_name()}, {os.cpu_count()} CPUs",
-        f"- Python: {platform.python_implementation()} {platform.python_version()}",
-        f"- pumpfun_async {pumpfun_async.__version__}, aiolimiter {metadata.version('aiolimiter')}",
+        f"- pumpfun_async {version('pumpfun-async')}, aiolimiter {version('aiolimiter')}",
         f"- Mode: {'quick' if quick else 'full'}; real clock (`time.perf_counter` timestamps)",
         "",
-        f"## Accuracy: {rate:g}/s, all acquirers started at once (`asyncio.gather`)",
+        f"### Accuracy: {rate:g}/s, all acquirers started at once (`asyncio.gather`)",
         "",
         "Each limiter gets `burst + rate * "
         f"{duration:g} s` acquirers, so each runs about {duration:g} s after its burst. "
@@ -246,7 +229,7 @@ def report(
         ]
     lines += [
         "",
-        f"## Cost per uncontended acquire ({cost_n:,} acquires in one task, tokens plentiful)",
+        f"### Cost per uncontended acquire ({cost_n:,} acquires in one task, tokens plentiful)",
         "",
         f"Rate and capacity 1e9, so no call waits. Best (and median) of {REPEATS} runs, "
         "run alternately. Baseline: awaiting a coroutine that does nothing.",
@@ -270,11 +253,47 @@ def report(
         "",
         "Ratio below 1 means the TokenBucket is cheaper. Timings vary between machines and "
         "runs; compare the ratios, and only within one run.",
+        "",
     ]
-    return "\n".join(lines) + "\n"
+    bucket = accuracy[0]
+    bound = rate * WINDOW + bucket.contender.burst
+    cost_ratio = best["TokenBucket"] / best["AsyncLimiter"]
+    return Section(
+        title="Rate limiter",
+        markdown="\n".join(lines),
+        goals=[
+            Goal(
+                f"TokenBucket({rate:g}/s, burst {CAPACITY}): most acquisitions in any 1 s "
+                f"window within rate + burst ({bound:g})",
+                f"{bucket.max_in_window}",
+                bucket.max_in_window <= bound,
+            ),
+            Goal(
+                f"TokenBucket steady rate / configured {rate:g}/s",
+                f"{bucket.steady_rate / rate:.4f}",
+                None,
+            ),
+            Goal(
+                "TokenBucket cost per uncontended acquire vs aiolimiter",
+                f"{cost_ratio:.2f}x ({best['TokenBucket'] * us:.2f} µs)",
+                None,
+            ),
+        ],
+        charts=[
+            Chart(
+                "Rate limiter: cost per uncontended acquire",
+                "µs",
+                {
+                    "TokenBucket": best["TokenBucket"] * us,
+                    "aiolimiter": best["AsyncLimiter"] * us,
+                    "await noop()": best["baseline"] * us,
+                },
+            )
+        ],
+    )
 
 
-async def run(*, quick: bool) -> str:
+async def run(*, quick: bool) -> Section:
     duration = 0.5 if quick else 2.0
     cost_n = 20_000 if quick else 100_000
     accuracy = [await measure_accuracy(c, RATE, duration) for c in contenders(RATE, CAPACITY)]
@@ -282,22 +301,14 @@ async def run(*, quick: bool) -> str:
     return report(accuracy, cost, rate=RATE, duration=duration, cost_n=cost_n, quick=quick)
 
 
+def measure(quick: bool) -> Section:
+    """Run the rate limiter benchmark and describe it."""
+    return asyncio.run(run(quick=quick))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--quick", action="store_true", help="short runs (0.5 s accuracy, 20k acquires)"
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"where to write the Markdown table (default: {DEFAULT_OUTPUT})",
-    )
-    args = parser.parse_args(argv)
-    table = asyncio.run(run(quick=args.quick))
-    print(table, end="")
-    args.output.write_text(table, encoding="utf-8")
-    return 0
+    """Run this benchmark alone."""
+    return standalone(measure, __doc__, argv)
 
 
 if __name__ == "__main__":

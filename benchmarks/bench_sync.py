@@ -16,25 +16,20 @@ Each round warms every client up, then times it; the clients take turns, in a ro
 order, over a few rounds, so machine noise hits them all alike. The round with the lowest
 median counts. A last measurement times the thread hop alone (a no-op coroutine handed to
 an event-loop thread and waited for), to show how much of the sync client's added cost is
-that hop. Nothing is asserted: the Markdown table says whether each target was met, and goes
-to stdout and to ``--output`` (``benchmarks/RESULTS-sync.md``).
+that hop. Nothing is asserted: the section says whether each target was met. ``run_all.py``
+puts it in ``benchmarks/RESULTS.md``; run alone, it prints it (and writes it to ``--output``
+if given).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
-import multiprocessing
-import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 try:
@@ -43,15 +38,11 @@ except ImportError:  # pragma: no cover - the bench extra installs it
     sys.exit("requests is not installed: pip install -e '.[bench]'")
 
 import aiohttp
-from aiohttp import web
+from _common import MINT, TOKEN, Chart, Goal, Section, like_server, standalone, version
 from anyio.from_thread import start_blocking_portal
 
-import pumpfun_async
 from pumpfun_async import AsyncPumpFunClient, PumpFunClient
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent / "RESULTS-sync.md"
-MINT = "CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump"
-TOKEN = "bench"
 WARMUP = 50  # calls per client before each timed run
 ROUNDS = 3
 ADDED_COST_TARGET_US = 150.0
@@ -61,29 +52,6 @@ ASYNC = "AsyncPumpFunClient"
 RAW = "raw aiohttp"
 REQUESTS = "requests.Session"
 CLIENTS = (SYNC, ASYNC, RAW, REQUESTS)
-
-
-# --------------------------------------------------------------------------------- server
-
-
-def _serve(port: multiprocessing.Queue[int]) -> None:
-    """The child process: answer ``POST /likes/{id}`` as the API does, until terminated."""
-
-    async def like(request: web.Request) -> web.Response:
-        target = request.match_info["target"]
-        return web.json_response({"targetId": target, "liked": True, "totalLikes": 1}, status=201)
-
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/likes/{target}", like)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port.put(runner.addresses[0][1])
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
 
 
 # -------------------------------------------------------------------------------- clients
@@ -215,33 +183,18 @@ def run(base_url: str, n: int) -> tuple[dict[str, list[Stats]], list[Stats]]:
 # --------------------------------------------------------------------------------- report
 
 
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def report(rounds: dict[str, list[Stats]], hops: list[Stats], *, n: int, quick: bool) -> str:
+def report(rounds: dict[str, list[Stats]], hops: list[Stats], *, n: int, quick: bool) -> Section:
     us = 1e6
     best = {name: min(runs, key=lambda s: s.median) for name, runs in rounds.items()}
     raw = best[RAW].median
     added = (best[SYNC].median - best[ASYNC].median) * us
     vs_requests = best[SYNC].median / best[REQUESTS].median
     hop = min(hops, key=lambda s: s.median)
-    versions = ", ".join(
-        f"{name} {metadata.version(name)}" for name in ("aiohttp", "anyio", "requests")
-    )
+    versions = ", ".join(f"{name} {version(name)}" for name in ("aiohttp", "anyio", "requests"))
     lines = [
-        "# Sync client latency: PumpFunClient vs AsyncPumpFunClient, raw aiohttp and requests",
+        "## Sequential latency: async client, sync client, raw aiohttp, requests",
         "",
-        f"- Machine: {platform.platform()}, {cpu_name()}, {os.cpu_count()} CPUs",
-        f"- Python: {platform.python_implementation()} {platform.python_version()}",
-        f"- pumpfun_async {pumpfun_async.__version__}, {versions}",
+        f"- pumpfun_async {version('pumpfun-async')}, {versions}",
         f"- Mode: {'quick' if quick else 'full'}; {n:,} sequential `like()` calls per client "
         f"per round after {WARMUP} warm-up calls, {ROUNDS} rounds with the clients taking "
         "turns in a rotating order; the round with the lowest median counts",
@@ -290,37 +243,50 @@ def report(rounds: dict[str, list[Stats]], hops: list[Stats], *, n: int, quick: 
         "",
         "Lower is faster. Timings vary between machines and runs; compare the ratios, and only "
         "within one run.",
+        "",
     ]
-    return "\n".join(lines) + "\n"
+    return Section(
+        title="Sequential latency",
+        markdown="\n".join(lines),
+        goals=[
+            Goal(
+                "Async client's median latency vs raw aiohttp",
+                f"{best[ASYNC].median / raw:.2f}x",
+                None,
+            ),
+            Goal(
+                f"Sync client's added cost over a direct `await` under {ADDED_COST_TARGET_US:g} µs",
+                f"{added:.1f} µs",
+                added < ADDED_COST_TARGET_US,
+            ),
+            Goal(
+                "Sync client vs `requests.Session` (median latency) below 1.00x",
+                f"{vs_requests:.2f}x",
+                vs_requests < 1,
+            ),
+        ],
+        charts=[
+            Chart(
+                "Sequential latency per call (median)",
+                "µs",
+                {name: best[name].median * us for name in CLIENTS},
+                ours=(SYNC, ASYNC),
+            )
+        ],
+    )
+
+
+def measure(quick: bool) -> Section:
+    """Run the latency benchmark and describe it."""
+    n = 300 if quick else 2_000
+    with like_server() as base_url:
+        rounds, hops = run(base_url, n)
+    return report(rounds, hops, n=n, quick=quick)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--quick", action="store_true", help="short runs (300 calls per client per round)"
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"where to write the Markdown table (default: {DEFAULT_OUTPUT})",
-    )
-    args = parser.parse_args(argv)
-    n = 300 if args.quick else 2_000
-    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=_serve, args=(ports,), daemon=True)
-    server.start()
-    try:
-        base_url = f"http://127.0.0.1:{ports.get(timeout=30)}"
-        rounds, hops = run(base_url, n)
-    finally:
-        server.terminate()
-        server.join(10)
-        ports.close()
-    table = report(rounds, hops, n=n, quick=args.quick)
-    print(table, end="")
-    args.output.write_text(table, encoding="utf-8")
-    return 0
+    """Run this benchmark alone."""
+    return standalone(measure, __doc__, argv)
 
 
 if __name__ == "__main__":

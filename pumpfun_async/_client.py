@@ -331,8 +331,7 @@ class AsyncPumpFunClient:
         Args:
             target_id: The coin's mint address or the reply's id.
         """
-        key = check_id(target_id, "target_id")
-        await self._toggle("like", [key], True, _LIKE, _LIKE.format_path(target_id=key))
+        await self._like(target_id)
 
     async def unlike(self, target_id: str | int) -> None:
         """Remove a like from a coin or a reply: ``DELETE /likes/{targetId}``.
@@ -340,8 +339,7 @@ class AsyncPumpFunClient:
         Args:
             target_id: The coin's mint address or the reply's id.
         """
-        key = check_id(target_id, "target_id")
-        await self._toggle("like", [key], False, _UNLIKE, _UNLIKE.format_path(target_id=key))
+        await self._unlike(target_id)
 
     # ------------------------------------------------------------------ follows
 
@@ -365,8 +363,7 @@ class AsyncPumpFunClient:
         Args:
             user_id: The user to unfollow (their wallet address or user id).
         """
-        key = check_id(user_id, "user_id")
-        await self._toggle("follow", [key], False, _UNFOLLOW, _UNFOLLOW.format_path(user_id=key))
+        await self._unfollow(user_id)
 
     # ------------------------------------------------------------------ bookmarks
 
@@ -610,7 +607,7 @@ class AsyncPumpFunClient:
                 (needs the ``tqdm`` extra).
         """
         return await run_bulk(
-            self.like, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            self._like, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
         )
 
     async def unlike_many(
@@ -623,7 +620,7 @@ class AsyncPumpFunClient:
     ) -> BulkResult[str | int]:
         """Remove many likes; works like :meth:`like_many`."""
         return await run_bulk(
-            self.unlike, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            self._unlike, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
         )
 
     async def follow_many(
@@ -649,7 +646,11 @@ class AsyncPumpFunClient:
     ) -> BulkResult[str]:
         """Unfollow many users; works like :meth:`like_many`."""
         return await run_bulk(
-            self.unfollow, user_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            self._unfollow,
+            user_ids,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            progress=progress,
         )
 
     async def add_bookmark_items_many(
@@ -779,6 +780,21 @@ class AsyncPumpFunClient:
             yield report
 
     # ------------------------------------------------------------------ helpers
+
+    # The operations that bulk helpers repeat are plain functions that check their input
+    # and return the request's awaitable, so a *_many worker awaits the transport directly.
+
+    def _like(self, target_id: str | int) -> Awaitable[Any]:
+        key = check_id(target_id, "target_id")
+        return self._toggle("like", [key], True, _LIKE, _LIKE.format_path(target_id=key))
+
+    def _unlike(self, target_id: str | int) -> Awaitable[Any]:
+        key = check_id(target_id, "target_id")
+        return self._toggle("like", [key], False, _UNLIKE, _UNLIKE.format_path(target_id=key))
+
+    def _unfollow(self, user_id: str) -> Awaitable[Any]:
+        key = check_id(user_id, "user_id")
+        return self._toggle("follow", [key], False, _UNFOLLOW, _UNFOLLOW.format_path(user_id=key))
 
     def _toggle(
         self,

@@ -1,4 +1,7 @@
-"""The benchmark scripts run, in their quick mode, and report on every library compared."""
+"""The benchmark suite runs, at its quick size, and reports on everything it compares.
+
+Nothing here times anything: the numbers are the benchmarks' business (``nox -s bench``).
+"""
 
 from __future__ import annotations
 
@@ -10,48 +13,73 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+NEEDS = ("aiolimiter", "requests", "httpx", "pydantic", "msgspec", "matplotlib")
 
 
-def run_quick(script_name: str, results_name: str, tmp_path: Path) -> str:
-    """Run a benchmark with --quick into tmp_path; return its table.
-
-    Also checks that it printed the same table and left the committed results alone.
-    """
-    script = BENCHMARKS / script_name
-    if not script.exists():
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    if not BENCHMARKS.exists():
         pytest.skip("benchmarks/ is not in this checkout (the sdist leaves it out)")
-    committed = BENCHMARKS / results_name
-    saved = committed.read_bytes() if committed.exists() else None
-    output = tmp_path / "results.md"
-    done = subprocess.run(
-        [sys.executable, str(script), "--quick", "--output", str(output)],
+    for module in NEEDS:
+        pytest.importorskip(module)
+    return subprocess.run(
+        [sys.executable, *args],
         capture_output=True,
         encoding="utf-8",
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        timeout=300,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg"},
+        timeout=600,
         check=False,
     )
+
+
+def _committed() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in BENCHMARKS.glob("RESULTS*.md")} | {
+        p.name: p.read_bytes() for p in BENCHMARKS.glob("*.png")
+    }
+
+
+def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
+    before = _committed()
+    done = _run(str(BENCHMARKS / "run_all.py"), "--quick", "--output-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
-    table = output.read_text(encoding="utf-8")
-    assert table == done.stdout
-    assert "Mode: quick" in table
-    assert (committed.read_bytes() if committed.exists() else None) == saved
-    return table
+    results = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    assert results == done.stdout
+    assert (tmp_path / "results.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "![Benchmark charts](results.png)" in results
+    assert "- Mode: quick" in results
+    assert "- Machine: " in results
+    for heading in (
+        "## Goals",
+        "## Throughput",
+        "## Sequential latency",
+        "## Decoding",
+        "## Bulk memory",
+        "## Rate limiter",
+    ):
+        assert f"\n{heading}" in results, heading
+    for row in (
+        "| pumpfun_async |",
+        "| raw aiohttp |",
+        "| httpx.AsyncClient |",
+        "| requests.Session |",
+        "| PumpFunClient (sync) |",
+        "| AsyncPumpFunClient |",
+        "| pydantic v2 |",
+        "| msgspec |",
+        "| pumpfun_async.TokenBucket |",
+        "| aiolimiter.AsyncLimiter |",
+    ):
+        assert row in results, row
+    goals = results.split("## Goals", 1)[1].split("\n## ", 1)[0]
+    for measure in ("Throughput vs raw aiohttp", "Decoding vs pydantic v2", "Bulk memory"):
+        assert measure in goals, measure
+    assert _committed() == before  # a quick run never overwrites the committed results
 
 
-def test_ratelimit_benchmark_quick(tmp_path: Path) -> None:
-    pytest.importorskip("aiolimiter")
-    table = run_quick("bench_ratelimit.py", "RESULTS-ratelimit.md", tmp_path)
-    for library in ("pumpfun_async.TokenBucket", "aiolimiter.AsyncLimiter"):
-        assert f"| {library} |" in table
-    assert "µs/acquire" in table
-
-
-def test_sync_benchmark_quick(tmp_path: Path) -> None:
-    pytest.importorskip("requests")
-    table = run_quick("bench_sync.py", "RESULTS-sync.md", tmp_path)
-    for client in ("PumpFunClient (sync)", "AsyncPumpFunClient", "raw aiohttp", "requests.Session"):
-        assert f"| {client} |" in table
-    assert "µs/call" in table
-    assert "added cost over a direct `await`" in table
-    assert "vs `requests.Session`" in table
+def test_one_benchmark_runs_alone(tmp_path: Path) -> None:
+    output = tmp_path / "ratelimit.md"
+    done = _run(str(BENCHMARKS / "bench_ratelimit.py"), "--quick", "--output", str(output))
+    assert done.returncode == 0, done.stderr
+    assert output.read_text(encoding="utf-8") == done.stdout
+    assert done.stdout.startswith("- Machine: ")
+    assert "## Rate limiter" in done.stdout
+    assert "µs/acquire" in done.stdout
