@@ -17,6 +17,7 @@ from ._retry import RetryPolicy
 from ._sync import PumpFunClient
 from ._transport import Timeout
 from ._version import __version__
+from ._wallet import SignIn, Wallet, verify_sign_in
 from .errors import (
     APIError,
     AuthenticationError,
@@ -67,10 +68,13 @@ __all__ = [
     "RetryPolicy",
     "RouteGroup",
     "ServerError",
+    "SignIn",
     "StateCache",
     "Timeout",
     "TokenBucket",
     "TransportError",
     "ValidationError",
+    "Wallet",
     "__version__",
+    "verify_sign_in",
 ]

@@ -40,6 +40,7 @@ from ._validate import (
     check_reply_text,
     check_text,
 )
+from ._wallet import Wallet
 from .errors import APIError, ValidationError
 from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
 
@@ -186,6 +187,10 @@ class AsyncPumpFunClient:
         session: An ``aiohttp.ClientSession`` to send requests with. The client never closes
             a session it was given; by default it opens its own on first use and closes it
             in :meth:`aclose`.
+        wallet: A :class:`~pumpfun_async.Wallet` to sign in with (the ``wallet`` extra). The
+            client signs in on first use, again shortly before the token expires, and once
+            after a 401 (repeating the call); concurrent calls share one sign-in. A
+            ``token`` given as well is used until then.
         state_cache: A :class:`~pumpfun_async.StateCache` remembering what this user liked,
             followed and bookmarked, so that repeating a like, follow or bookmark (or its
             undoing) sends no request. Off by default.
@@ -204,6 +209,7 @@ class AsyncPumpFunClient:
         max_retries: int | RetryPolicy = 3,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         session: aiohttp.ClientSession | None = None,
+        wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
     ) -> None:
         token = _secret_from(token, "PUMPFUN_TOKEN", "token")
@@ -215,12 +221,14 @@ class AsyncPumpFunClient:
             captcha = check_text(captcha, "captcha")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ValidationError("session", "expected an aiohttp.ClientSession")
+        if wallet is not None and not isinstance(wallet, Wallet):
+            raise ValidationError("wallet", "expected a pumpfun_async.Wallet")
         if state_cache is not None and not isinstance(state_cache, StateCache):
             raise ValidationError("state_cache", "expected a StateCache or None")
         self._captcha = captcha
         self._state = state_cache
-        self._has_token = token is not None
         self._has_client_key = client_key is not None
+        self._wallet = wallet
         self._transport = Transport(
             base_url=self._base_url,
             token=token,
@@ -229,6 +237,7 @@ class AsyncPumpFunClient:
             retry=_retry_policy(max_retries),
             limits=_limits(rate_limit),
             session=session,
+            wallet=wallet,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -313,12 +322,36 @@ class AsyncPumpFunClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        token = "<set>" if self._has_token else None
+        token = "<set>" if self._transport.credentials.has_token else None
         key = "<set>" if self._has_client_key else None
+        wallet = "" if self._wallet is None else f"wallet={self._wallet.address!r}, "
         return (
             f"{type(self).__name__}(base_url={self._base_url!r}, token={token}, "
-            f"client_key={key}, closed={self.closed})"
+            f"client_key={key}, {wallet}closed={self.closed})"
         )
+
+    # ------------------------------------------------------------------ sign-in
+
+    @property
+    def wallet(self) -> Wallet | None:
+        """The wallet this client signs in with, if any."""
+        return self._wallet
+
+    async def login(self) -> str:
+        """Sign in with the client's wallet now: ``POST /auth/login``; returns the new token.
+
+        The client does this by itself when needed; call it to sign in ahead of time or to
+        get a token to store. Concurrent calls share one sign-in.
+
+        Raises:
+            ValidationError: The client has no wallet.
+            AuthenticationError: The server refused the signature (its message included).
+        """
+        if self._wallet is None:
+            raise ValidationError(
+                "wallet", "login() needs a wallet: AsyncPumpFunClient(wallet=Wallet.from_...)"
+            )
+        return await self._transport.sign_in()
 
     # ------------------------------------------------------------------ likes
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import attrs
 
-__all__ = ["ENDPOINTS", "Endpoint", "RouteGroup"]
+__all__ = ["ENDPOINTS", "LOGIN", "Endpoint", "RouteGroup"]
 
 
 class RouteGroup(str, enum.Enum):
@@ -26,6 +26,7 @@ class RouteGroup(str, enum.Enum):
     BOOKMARKS = "bookmarks"
     REPLIES = "replies"
     REPORTS = "reports"
+    AUTH = "auth"
 
 
 @attrs.frozen
@@ -154,3 +155,7 @@ _ALL = (
 
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in _ALL})
 """Every operation, by client method name."""
+
+LOGIN = Endpoint("login", "POST", "/auth/login", _G.AUTH, True, "Sign in with a wallet signature.")
+"""Wallet sign-in (``POST /auth/login``): not an API operation of its own, so not in
+:data:`ENDPOINTS`; the client sends it when it holds a wallet."""

@@ -10,6 +10,7 @@ import aiohttp
 
 from ._bulk import BulkResult, Progress
 from ._cache import StateCache
+from ._wallet import Wallet
 from ._client import DEFAULT, CaptchaProvider, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
@@ -55,6 +56,7 @@ class PumpFunClient:
         max_retries: int | RetryPolicy = 3,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         session: aiohttp.ClientSession | None = None,
+        wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
     ) -> None: ...
     @property
@@ -67,6 +69,19 @@ class PumpFunClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    def login(
+        self,
+    ) -> str:
+        """Sign in with the client's wallet now: ``POST /auth/login``; returns the new token.
+
+        The client does this by itself when needed; call it to sign in ahead of time or to
+        get a token to store. Concurrent calls share one sign-in.
+
+        Raises:
+            ValidationError: The client has no wallet.
+            AuthenticationError: The server refused the signature (its message included).
+        """
 
     def like(
         self,

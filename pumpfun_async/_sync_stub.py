@@ -32,6 +32,7 @@ import aiohttp
 
 from ._bulk import BulkResult, Progress
 from ._cache import StateCache
+from ._wallet import Wallet
 from ._client import DEFAULT, CaptchaProvider, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy

@@ -12,7 +12,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
@@ -20,13 +20,15 @@ import attrs
 import orjson
 from yarl import URL
 
-from ._endpoints import Endpoint, RouteGroup
+from ._auth import Credentials
+from ._endpoints import LOGIN, Endpoint, RouteGroup
 from ._ratelimit import ALL_ROUTES, RateLimiter
 from ._responses import decode_response
 from ._retry import RetryPolicy
 from ._version import __version__
 from .errors import (
     APIError,
+    AuthenticationError,
     ClientClosedError,
     ConnectError,
     PumpFunError,
@@ -88,30 +90,32 @@ class Timeout:
 
 @attrs.define
 class _Shared:
-    """What every view of one client shares: the session and the per-group pauses."""
+    """What every view of one client shares: session, credentials and per-group pauses."""
 
     session: aiohttp.ClientSession | None
     owns_session: bool
+    credentials: Credentials
     closed: bool = False
     paused_until: dict[RouteGroup, float] = attrs.Factory(dict)
 
 
 CaptchaSource = Callable[[], Awaitable["str | None"]]
 
+if TYPE_CHECKING:
+    from ._wallet import Wallet
+
 
 class Transport:
     """Sends requests for endpoint descriptions and returns decoded JSON.
 
-    Holds the secrets (inside prebuilt header maps only), the session, the timeout, the
-    rate limiters and the retry policy. Every request goes through :meth:`request`.
+    Holds the credentials (the secrets live inside their header maps only), the session,
+    the timeout, the rate limiters and the retry policy. Every request goes through
+    :meth:`request`.
     """
 
     __slots__ = (
         "_base_url",
-        "_body_headers",
-        "_key_headers",
         "_limits",
-        "_plain_headers",
         "_retry",
         "_shared",
         "_timeout",
@@ -128,21 +132,17 @@ class Transport:
         retry: RetryPolicy,
         limits: Mapping[str, RateLimiter],
         session: aiohttp.ClientSession | None = None,
+        wallet: Wallet | None = None,
     ) -> None:
         self._base_url = base_url
         self.timeout = timeout
         self._timeout = timeout.to_aiohttp()
         self._retry = retry
         self._limits = dict(limits)
-        self._shared = _Shared(session, owns_session=session is None)
-        plain = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        if token:
-            plain["Authorization"] = f"Bearer {token}"
-        self._plain_headers = plain
-        self._body_headers = {**plain, "Content-Type": "application/json"}
-        self._key_headers = (
-            {**self._body_headers, "x-client-key": client_key} if client_key else None
+        credentials = Credentials(
+            token=token, client_key=client_key, user_agent=USER_AGENT, wallet=wallet
         )
+        self._shared = _Shared(session, owns_session=session is None, credentials=credentials)
 
     def derive(
         self,
@@ -177,6 +177,19 @@ class Transport:
         """Whether :meth:`aclose` was called."""
         return self._shared.closed
 
+    @property
+    def credentials(self) -> Credentials:
+        """The token, client key and wallet every view of this client shares."""
+        return self._shared.credentials
+
+    async def sign_in(self) -> str:
+        """Sign in with the wallet now (one sign-in for concurrent callers); the new token."""
+        credentials = self._shared.credentials
+        return await credentials.sign_in(self._login, stale=credentials.token)
+
+    async def _login(self, body: dict[str, Any]) -> tuple[Any, Mapping[str, str]]:
+        return await self.request(LOGIN, LOGIN.path, body=body, cookies=True)  # type: ignore[no-any-return]
+
     def _session(self) -> aiohttp.ClientSession:
         shared = self._shared
         if shared.closed:
@@ -185,7 +198,11 @@ class Transport:
             )
         session = shared.session
         if session is None:
-            session = shared.session = aiohttp.ClientSession(timeout=self._timeout)
+            # No cookie jar: a sign-in's Set-Cookie must not ride along on later requests,
+            # which carry the token as the docs show, in the Authorization header.
+            session = shared.session = aiohttp.ClientSession(
+                timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar()
+            )
         elif session.closed:
             raise ClientClosedError("the aiohttp session given to this client has been closed")
         return session
@@ -198,21 +215,33 @@ class Transport:
         query: str | None = None,
         body: dict[str, Any] | None = None,
         captcha: CaptchaSource | None = None,
+        cookies: bool = False,
     ) -> Any:
         """Send a request, with rate limiting and retries, and return the decoded JSON body.
 
         ``captcha`` is asked for a token before every attempt (tokens are single-use); the
-        endpoint description says whether it goes in the query or the body.
+        endpoint description says whether it goes in the query or the body. With
+        ``cookies``, the answer is ``(json, {cookie name: value})``.
+
+        With a wallet, the client signs in first when it has no token or the token is about
+        to expire, and once more after a 401 (then repeats the request, outside the retry
+        budget).
 
         The attempt is written out here rather than in a helper coroutine: every coroutine
         between the caller and aiohttp is resumed at each suspension, which showed in the
         throughput benchmark.
         """
         method = endpoint.method
-        headers = self._headers_for(endpoint)
+        credentials = self._shared.credentials
+        signs_in = credentials.wallet is not None and endpoint is not LOGIN
+        signed_in_again = False
         retry = 0
         while True:
             session = self._session()
+            if signs_in and credentials.needs_sign_in():
+                await credentials.sign_in(self._login, stale=credentials.token)
+            token_used = credentials.token
+            headers = credentials.headers_for(endpoint)
             if self._limits or self._shared.paused_until:
                 await self._wait_turn(endpoint.group)
             attempt_query, attempt_body = query, body
@@ -241,6 +270,7 @@ class Transport:
                         status = response.status
                         raw = await response.read()
                         response_headers = response.headers
+                        set_cookies = response.cookies if cookies else None
                 except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                     raise _network_error(exc, method, path, attempt_query) from exc
                 if timed:
@@ -251,36 +281,46 @@ class Transport:
                         status,
                         (time.perf_counter() - started) * 1000,
                     )
-                return decode_response(status, response_headers, raw, method=method, path=path)
+                decoded = decode_response(status, response_headers, raw, method=method, path=path)
+                if set_cookies is not None:
+                    return decoded, {name: morsel.value for name, morsel in set_cookies.items()}
+                return decoded
             except PumpFunError as error:
-                policy = self._retry
-                if retry >= policy.max_retries or not policy.should_retry(
-                    error, idempotent=endpoint.idempotent
-                ):
-                    raise
-                wait = policy.delay(retry, error)
+                if signs_in and not signed_in_again and isinstance(error, AuthenticationError):
+                    signed_in_again = True
+                    logger.info("%s %s answered 401; signing in again", method, path)
+                    await credentials.sign_in(self._login, stale=token_used)
+                    continue
+                wait = self._backoff(error, endpoint, path, retry)
                 if wait is None:
                     raise
                 retry += 1
-                if isinstance(error, RateLimitError):
-                    self._pause(endpoint.group, wait)
-                logger.info(
-                    "retrying %s %s (retry %d of %d) in %.2f s after %s",
-                    method,
-                    path,
-                    retry,
-                    policy.max_retries,
-                    wait,
-                    _reason(error),
-                )
                 await asyncio.sleep(wait)
 
-    def _headers_for(self, endpoint: Endpoint) -> Mapping[str, str]:
-        if endpoint.client_key:
-            if self._key_headers is None:  # the client checks first; this guards direct use
-                raise ValidationError("client_key", "this endpoint needs a client key")
-            return self._key_headers
-        return self._body_headers if endpoint.has_body else self._plain_headers
+    def _backoff(
+        self, error: PumpFunError, endpoint: Endpoint, path: str, retry: int
+    ) -> float | None:
+        """Seconds to wait before retrying after ``error``, or ``None`` to give up."""
+        policy = self._retry
+        if retry >= policy.max_retries or not policy.should_retry(
+            error, idempotent=endpoint.idempotent
+        ):
+            return None
+        wait = policy.delay(retry, error)
+        if wait is None:
+            return None
+        if isinstance(error, RateLimitError):
+            self._pause(endpoint.group, wait)
+        logger.info(
+            "retrying %s %s (retry %d of %d) in %.2f s after %s",
+            endpoint.method,
+            path,
+            retry + 1,
+            policy.max_retries,
+            wait,
+            _reason(error),
+        )
+        return wait
 
     def _pause(self, group: RouteGroup, seconds: float) -> None:
         until = time.monotonic() + seconds

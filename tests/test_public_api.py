@@ -25,6 +25,8 @@ NOT_ENDPOINTS = {
     "unfollow_many",
     "add_bookmark_items_many",
     "remove_bookmark_items_many",
+    # wallet sign-in (POST /auth/login), sent by the client itself, not an API operation
+    "login",
 }
 
 

@@ -1,0 +1,172 @@
+"""The client's credentials: the session token, the headers carrying it, and wallet sign-in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._endpoints import LOGIN, Endpoint
+from .errors import AuthenticationError, ValidationError
+
+if TYPE_CHECKING:
+    from ._wallet import Wallet
+
+__all__ = ["Credentials", "token_expiry"]
+
+logger = logging.getLogger("pumpfun_async")
+
+#: Sign in again this many seconds before the token's ``exp`` (pump.fun's last ~30 days).
+RENEW_MARGIN = 300.0
+
+Login = Callable[[dict[str, Any]], Awaitable[tuple[Any, Mapping[str, str]]]]
+"""Sends ``POST /auth/login`` with a body; returns the decoded JSON and the cookies set."""
+
+
+def token_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT as a Unix time, or ``None`` (not a JWT, or no expiry).
+
+    The signature is not checked: the server checks it; the client only wants to know when
+    to sign in again.
+    """
+    try:
+        import jwt
+    except ImportError:  # pragma: no cover - the wallet extra brings PyJWT
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+
+
+class Credentials:
+    """The secrets one client (and every view of it) sends, kept only in header maps.
+
+    With a wallet, the token is obtained and renewed by signing in: before a request when
+    there is no token or it expires within :data:`RENEW_MARGIN` seconds, and once after a
+    401. Concurrent callers share one sign-in.
+    """
+
+    __slots__ = (
+        "_client_key",
+        "_clock",
+        "_expires_at",
+        "_lock",
+        "_token",
+        "_user_agent",
+        "body_headers",
+        "key_headers",
+        "login_headers",
+        "plain_headers",
+        "wallet",
+    )
+
+    def __init__(
+        self,
+        *,
+        token: str | None,
+        client_key: str | None,
+        user_agent: str,
+        wallet: Wallet | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.wallet = wallet
+        self._client_key = client_key
+        self._clock = clock
+        self._lock: asyncio.Lock | None = None
+        self._user_agent = user_agent
+        self.login_headers = {
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+            "Content-Type": "application/json",
+        }
+        self._set_token(token)
+
+    @property
+    def has_token(self) -> bool:
+        """Whether a token is set (signed in, or given)."""
+        return self._token is not None
+
+    @property
+    def token(self) -> str | None:
+        """The current token (a secret: never log or print it)."""
+        return self._token
+
+    def _set_token(self, token: str | None) -> None:
+        self._token = token
+        self._expires_at = token_expiry(token) if token and self.wallet is not None else None
+        plain = {"Accept": "application/json", "User-Agent": self._user_agent}
+        if token:
+            plain["Authorization"] = f"Bearer {token}"
+        self.plain_headers = plain
+        self.body_headers = {**plain, "Content-Type": "application/json"}
+        self.key_headers = (
+            {**self.body_headers, "x-client-key": self._client_key} if self._client_key else None
+        )
+
+    def headers_for(self, endpoint: Endpoint) -> Mapping[str, str]:
+        """The headers one request of ``endpoint`` carries (sign-in goes without a token)."""
+        if endpoint is LOGIN:
+            return self.login_headers
+        if endpoint.client_key:
+            if self.key_headers is None:  # the client checks first; this guards direct use
+                raise ValidationError("client_key", "this endpoint needs a client key")
+            return self.key_headers
+        return self.body_headers if endpoint.has_body else self.plain_headers
+
+    def needs_sign_in(self) -> bool:
+        """Whether a wallet should sign in before the next request."""
+        if self.wallet is None:
+            return False
+        if self._token is None:
+            return True
+        return self._expires_at is not None and self._expires_at - self._clock() <= RENEW_MARGIN
+
+    async def sign_in(self, send: Login, *, stale: str | None) -> str:
+        """Sign in with the wallet, unless another caller already replaced ``stale``.
+
+        ``stale`` is the token the caller saw (``None`` for none): when the current token
+        differs from it and is fresh, someone signed in meanwhile and it is returned as is.
+        """
+        wallet = self.wallet
+        if wallet is None:
+            raise ValidationError(
+                "wallet", "signing in needs a wallet: pass wallet=Wallet.from_keypair_file(...)"
+            )
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            current = self._token
+            if current is not None and current != stale and not self.needs_sign_in():
+                return current
+            signed = wallet.sign_in_message()
+            body = {
+                "address": signed.address,
+                "signature": signed.signature,
+                "timestamp": signed.timestamp,
+            }
+            data, cookies = await send(body)
+            token = cookies.get("auth_token") or _body_token(data)
+            if not token:
+                raise AuthenticationError(
+                    "the sign-in answer carried no token (no auth_token cookie, no access_token)",
+                    status=200,
+                    method="POST",
+                    path="/auth/login",
+                )
+            self._set_token(token)
+            logger.info("signed in to pump.fun as %s", wallet.address)
+            return token
+
+
+def _body_token(data: Any) -> str | None:
+    if isinstance(data, dict):
+        for key in ("access_token", "accessToken", "token"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
