@@ -143,7 +143,7 @@ class Credentials:
             current = self._token
             if current is not None and current != stale and not self.needs_sign_in():
                 return current
-            signed = wallet.sign_in_message()
+            signed = wallet.sign_in_message(int(self._clock() * 1000))
             body = {
                 "address": signed.address,
                 "signature": signed.signature,

@@ -166,13 +166,15 @@ async def run_bulk(
     concurrency: int,
     fail_fast: bool,
     progress: Progress | bool | None,
+    keep_values: bool = True,
 ) -> BulkResult[T]:
     """Call ``call(target)`` for every target, at most ``concurrency`` at a time.
 
     Targets are drawn lazily, so only ``concurrency`` calls (and tasks) exist at once.
     A :class:`~pumpfun_async.PumpFunError` is recorded in the target's item; with
     ``fail_fast`` the first one cancels the calls in flight and is raised. Cancelling the
-    bulk call cancels every call in flight.
+    bulk call cancels every call in flight. Without ``keep_values`` each success is recorded
+    as ``None`` (likes and follows answer with bodies nobody needs to keep 100,000 of).
     """
     workers_wanted = _check(concurrency, fail_fast)
     total = len(targets) if isinstance(targets, Sized) else None
@@ -189,7 +191,8 @@ async def run_bulk(
             drawn.append(target)
             outcomes.append(_PENDING)
             try:
-                outcomes[index] = await call(target)
+                value = await call(target)
+                outcomes[index] = value if keep_values else None
             except PumpFunError as error:
                 if fail_fast:
                     raise

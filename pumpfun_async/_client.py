@@ -640,7 +640,12 @@ class AsyncPumpFunClient:
                 (needs the ``tqdm`` extra).
         """
         return await run_bulk(
-            self._like, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            self._like,
+            targets,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            progress=progress,
+            keep_values=False,
         )
 
     async def unlike_many(
@@ -653,7 +658,12 @@ class AsyncPumpFunClient:
     ) -> BulkResult[str | int]:
         """Remove many likes; works like :meth:`like_many`."""
         return await run_bulk(
-            self._unlike, targets, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            self._unlike,
+            targets,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            progress=progress,
+            keep_values=False,
         )
 
     async def follow_many(
@@ -666,7 +676,12 @@ class AsyncPumpFunClient:
     ) -> BulkResult[str]:
         """Follow many users (a fresh captcha token each); works like :meth:`like_many`."""
         return await run_bulk(
-            self.follow, user_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            self.follow,
+            user_ids,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            progress=progress,
+            keep_values=False,
         )
 
     async def unfollow_many(
@@ -684,6 +699,7 @@ class AsyncPumpFunClient:
             concurrency=concurrency,
             fail_fast=fail_fast,
             progress=progress,
+            keep_values=False,
         )
 
     async def add_bookmark_items_many(
@@ -702,7 +718,12 @@ class AsyncPumpFunClient:
             await self.add_bookmark_items(item_id, collections)
 
         return await run_bulk(
-            add, item_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            add,
+            item_ids,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            progress=progress,
+            keep_values=False,
         )
 
     async def remove_bookmark_items_many(
@@ -721,7 +742,12 @@ class AsyncPumpFunClient:
             await self.remove_bookmark_items(item_id, collections)
 
         return await run_bulk(
-            remove, item_ids, concurrency=concurrency, fail_fast=fail_fast, progress=progress
+            remove,
+            item_ids,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            progress=progress,
+            keep_values=False,
         )
 
     # ------------------------------------------------------------------ pagination

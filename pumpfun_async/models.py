@@ -68,7 +68,8 @@ def _ms_to_datetime(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
 
 
-@attrs.frozen
+# Not slotted: the converter fills a decoded Reply's __dict__ in one go (see _convert).
+@attrs.frozen(slots=False)
 class Reply:
     """A reply in a coin's thread.
 
@@ -141,7 +142,8 @@ class RepliesPage:
         return len(self.replies)
 
 
-@attrs.frozen
+# Not slotted: the converter fills a decoded Coin's __dict__ in one go (see _convert).
+@attrs.frozen(slots=False)
 class Coin:
     """A coin (token) as the API describes it; all but ``mint`` may be missing.
 

@@ -28,9 +28,11 @@ def _no_default_rate_limit(request: pytest.FixtureRequest, monkeypatch: pytest.M
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PUMPFUN_TOKEN", "PUMPFUN_BASE_URL", "PUMPFUN_CLIENT_KEY"):
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for name in ("PUMPFUN_TOKEN", "PUMPFUN_BASE_URL", "PUMPFUN_CLIENT_KEY", "PUMPFUN_KEYPAIR"):
         monkeypatch.delenv(name, raising=False)
+    # `pumpfun login` stores tokens here; never the real user's config directory.
+    monkeypatch.setenv("PUMPFUN_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
 
 
 class _StreamWriterResponse(ClientResponse):

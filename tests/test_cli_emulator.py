@@ -6,12 +6,14 @@ import asyncio
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from pumpfun_async import AsyncPumpFunClient, ServerError
+from pumpfun_async import AsyncPumpFunClient, ServerError, Wallet
 from pumpfun_async.cli import main
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
@@ -154,3 +156,103 @@ async def test_serve_in_process_until_cancelled() -> None:
         await task
     assert out.getvalue().startswith("pump.fun emulator listening on http://127.0.0.1:")
     assert emulator.requests_for("like")[0].status == 201
+
+
+def test_login_round_trip(
+    pumpfun_emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "config"
+    monkeypatch.setenv("PUMPFUN_CONFIG_DIR", str(config))
+    wallet = Wallet.generate()
+    keypair = tmp_path / "id.json"
+    wallet.to_keypair_file(keypair)
+    base = ["--base-url", pumpfun_emulator.url]
+
+    assert main([*base, "login", "--keypair", str(keypair)]) == 0
+    out = capsys.readouterr().out
+    assert f"signed in as {wallet.address} until " in out
+    token = pumpfun_emulator.issued_tokens[-1].token
+    assert token not in out
+    stored = config / "credentials.json"
+    assert token in stored.read_text(encoding="utf-8")
+    if os.name == "posix":
+        assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+        assert stat.S_IMODE(config.stat().st_mode) == 0o700
+
+    assert main([*base, "like", DOCS_MINT]) == 0  # no --token, no $PUMPFUN_TOKEN: the stored one
+    assert pumpfun_emulator.requests[-1].headers["Authorization"] == f"Bearer {token}"
+    assert DOCS_MINT in pumpfun_emulator.state.likes[wallet.address]
+    assert main(["--base-url", "http://127.0.0.1:9", "--max-retries", "0", "like", DOCS_MINT]) == 1
+    monkeypatch.setenv("PUMPFUN_TOKEN", "from-the-environment")
+    assert main([*base, "unlike", DOCS_MINT]) == 0
+    assert pumpfun_emulator.requests[-1].headers["Authorization"] == "Bearer from-the-environment"
+    monkeypatch.delenv("PUMPFUN_TOKEN")
+
+    capsys.readouterr()
+    assert main([*base, "logout"]) == 0
+    assert "signed out" in capsys.readouterr().out
+    assert token not in stored.read_text(encoding="utf-8")
+    assert main([*base, "logout"]) == 0
+    assert "no stored token" in capsys.readouterr().out
+    assert main([*base, "like", DOCS_MINT]) == 1  # no token at all: the emulator answers 401
+    assert "Unauthorized" in capsys.readouterr().err
+
+
+def test_logout_all(
+    pumpfun_emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUMPFUN_CONFIG_DIR", str(tmp_path))
+    keypair = tmp_path / "id.json"
+    Wallet.generate().to_keypair_file(keypair)
+    assert main(["--base-url", pumpfun_emulator.url, "login", "--keypair", str(keypair)]) == 0
+    assert main(["logout", "--all"]) == 0
+    assert json.loads((tmp_path / "credentials.json").read_text(encoding="utf-8")) == {"tokens": {}}
+
+
+@pytest.mark.parametrize(
+    ("content", "mode", "message"),
+    [
+        (None, 0o600, "no such file"),
+        ("not json", 0o600, "JSON"),
+        ("[1, 2, 3]", 0o600, "64"),
+        (json.dumps(list(range(64))), 0o644, "chmod 600"),
+    ],
+)
+def test_login_refuses_a_bad_keypair(
+    pumpfun_emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str | None,
+    mode: int,
+    message: str,
+) -> None:
+    if mode != 0o600 and os.name != "posix":
+        pytest.skip("file modes are POSIX")
+    keypair = tmp_path / "id.json"
+    if content is not None:
+        keypair.write_text(content, encoding="utf-8")
+        keypair.chmod(mode)
+    assert main(["--base-url", pumpfun_emulator.url, "login", "--keypair", str(keypair)]) == 2
+    assert message in capsys.readouterr().err
+    assert pumpfun_emulator.requests == []
+
+
+def test_login_needs_a_keypair(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["login"]) == 2
+    assert "--keypair" in capsys.readouterr().err
+
+
+def test_login_without_the_wallet_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in [n for n in sys.modules if n == "cryptography" or n.startswith("cryptography.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    keypair = tmp_path / "id.json"
+    keypair.write_text(json.dumps(list(range(64))), encoding="utf-8")
+    keypair.chmod(0o600)
+    assert main(["login", "--keypair", str(keypair)]) == 2
+    assert "pumpfun-async[wallet]" in capsys.readouterr().err

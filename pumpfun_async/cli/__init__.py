@@ -60,6 +60,7 @@ from pumpfun_async.cli._commands import (
     make_client,
 )
 from pumpfun_async.cli._demo import add_demo_command
+from pumpfun_async.cli._login import add_login_commands
 from pumpfun_async.cli._output import one_line
 from pumpfun_async.cli._serve import add_emulator_command
 from pumpfun_async.errors import PumpFunError, RateLimitError, ValidationError
@@ -76,6 +77,7 @@ __all__ = [
 ]
 
 EXTRA_COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
+    add_login_commands,
     add_emulator_command,
     add_demo_command,
 )

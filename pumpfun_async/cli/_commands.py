@@ -12,6 +12,7 @@ import asyncio
 import collections.abc
 import enum
 import inspect
+import os
 import re
 import types
 import typing
@@ -69,11 +70,15 @@ def parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false (yes/no, 1/0), got {text!r}")
 
 
-def make_client(args: argparse.Namespace) -> AsyncPumpFunClient:
+def make_client(args: argparse.Namespace, **extra: Any) -> AsyncPumpFunClient:
     """Build a client from the global options; unset ones fall back to the environment.
 
-    Call it inside the running event loop (``asyncio.run``), and use it with ``async with``.
+    The token is ``--token``, else ``$PUMPFUN_TOKEN``, else the one ``pumpfun login``
+    stored for this ``--base-url``. ``extra`` goes to the client as is. Call it inside the
+    running event loop (``asyncio.run``), and use it with ``async with``.
     """
+    from pumpfun_async.cli._login import stored_token
+
     options: dict[str, Any] = {"base_url": args.base_url, "client_key": args.client_key}
     if args.timeout is not None:
         options["timeout"] = args.timeout
@@ -81,7 +86,9 @@ def make_client(args: argparse.Namespace) -> AsyncPumpFunClient:
         options["max_retries"] = args.max_retries
     if args.no_rate_limit:
         options["rate_limit"] = None
-    return AsyncPumpFunClient(args.token, **options)
+    options.update(extra)
+    token = args.token or os.environ.get("PUMPFUN_TOKEN") or stored_token(args.base_url)
+    return AsyncPumpFunClient(token, **options)
 
 
 def add_api_commands(subcommands: Subcommands) -> None:

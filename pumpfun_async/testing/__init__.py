@@ -1,7 +1,8 @@
 """Test against a local pump.fun: an emulator of the frontend API and a pytest plugin.
 
 The emulator answers every operation of the API over real HTTP on loopback, with in-memory
-state, NestJS-shaped errors, rate limits and scripted faults::
+state, NestJS-shaped errors, rate limits and scripted faults, and pump.fun's wallet sign-in
+(``POST /auth/login``, issuing real JWTs; needs the ``wallet`` extra)::
 
     from pumpfun_async.testing import DOCS_MINT, Emulator
 
@@ -14,7 +15,7 @@ fresh running emulator.
 """
 
 from ._catalogue import DOCS_MINT, default_coins
-from ._emulator import Emulator, RecordedRequest
+from ._emulator import Emulator, IssuedToken, RecordedRequest
 from ._faults import Fault, RateLimit
 from ._state import EmulatorState, user_id_for
 
@@ -23,6 +24,7 @@ __all__ = [
     "Emulator",
     "EmulatorState",
     "Fault",
+    "IssuedToken",
     "RateLimit",
     "RecordedRequest",
     "default_coins",

@@ -1,29 +1,37 @@
-"""The emulator: an aiohttp application that answers the 14 operations like pump.fun."""
+"""The emulator: an aiohttp application that answers the 14 operations like pump.fun.
+
+It also serves pump.fun's wallet sign-in, ``POST /auth/login``: the signature is checked
+against the address, the timestamp against the emulator's wall clock, and the session token
+it hands out is a real JWT that its other endpoints then accept. Sign-in needs the
+``wallet`` extra (PyJWT, cryptography, base58), imported only when used.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import math
+import secrets
 import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 import orjson
 from aiohttp import web
 
 from pumpfun_async._client import AsyncPumpFunClient
-from pumpfun_async._endpoints import ENDPOINTS, RouteGroup
+from pumpfun_async._endpoints import ENDPOINTS, LOGIN, Endpoint, RouteGroup
+from pumpfun_async._wallet import verify_sign_in
 
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
 from ._state import REPORT_ACTIONS, REPORT_TYPES, EmulatorState, NestError, user_id_for
 
-__all__ = ["CONTROL_PREFIX", "Emulator", "RecordedRequest"]
+__all__ = ["CONTROL_PREFIX", "Emulator", "IssuedToken", "RecordedRequest"]
 
 CONTROL_PREFIX = "/_emulator"
 """Where the emulator's own control API lives (faults, rate limits, recorded requests)."""
@@ -31,6 +39,17 @@ CONTROL_PREFIX = "/_emulator"
 _EmulatorT = TypeVar("_EmulatorT", bound="Emulator")
 Handler = Callable[["_Call"], Any]
 _MAX_TEXT = 2000
+
+_ROUTES: dict[str, Endpoint] = {**ENDPOINTS, LOGIN.name: LOGIN}
+"""Every route the emulator serves besides its control API: the operations and sign-in."""
+
+_SIGN_IN_WINDOW_MS = 5 * 60 * 1000
+_MAX_TOKEN_LIFETIME = 100 * 366 * 24 * 3600
+_JWT_ALGORITHM = "HS256"
+_NEEDS_WALLET_EXTRA = (
+    "Wallet sign-in needs the wallet extra on the emulator's side: "
+    "pip install 'pumpfun-async[wallet]'"
+)
 
 
 @attrs.define
@@ -43,7 +62,8 @@ class RecordedRequest:
         query: The query parameters (the last value of each name).
         headers: The request headers.
         body: The raw body.
-        endpoint: The operation it matched (an ``ENDPOINTS`` name), or ``None``.
+        endpoint: The operation it matched (an ``ENDPOINTS`` name, or ``"login"`` for
+            ``POST /auth/login``), or ``None``.
         status: The status answered, or ``None`` if the connection was dropped.
         received_at: When it arrived, in ``time.monotonic()`` seconds.
     """
@@ -60,6 +80,26 @@ class RecordedRequest:
     def json(self) -> Any:
         """The body decoded as JSON (``None`` for an empty body)."""
         return orjson.loads(self.body) if self.body else None
+
+
+@attrs.frozen
+class IssuedToken:
+    """A session token the emulator handed out for a wallet sign-in.
+
+    Attributes:
+        address: The wallet address that signed in (the token's ``sub``, and the user id the
+            emulator's state knows the wallet by).
+        token: The JWT itself.
+        jti: The token's unique id (its ``jti`` claim).
+        issued_at: Its ``iat`` claim: the whole second of the sign-in, by the wall clock.
+        expires_at: Its ``exp`` claim: ``issued_at + token_lifetime``, in seconds.
+    """
+
+    address: str
+    token: str = attrs.field(repr=False)
+    jti: str
+    issued_at: int
+    expires_at: float
 
 
 @attrs.define
@@ -134,6 +174,12 @@ class Emulator:
 
     or, from synchronous code, on a thread of its own with :meth:`run_in_thread`.
 
+    Every endpoint takes a bearer token (``Authorization: Bearer`` or the ``auth_token``
+    cookie). Any plain text is a token: the same text is the same user (see
+    :func:`user_id_for`). A JWT must be one the emulator issued at ``POST /auth/login``
+    (wallet sign-in), not yet expired by ``wall_clock`` nor revoked with
+    :meth:`revoke_tokens`; its user is the wallet address. Any other JWT gets a 401.
+
     Args:
         host: The address to bind; only this address is ever bound (loopback by default).
         port: The port; 0 picks a free one. The URL is in :attr:`url` once started.
@@ -142,6 +188,17 @@ class Emulator:
         require_captcha: Whether follows and replies need a (single-use) captcha token.
         state: The world to serve; a fresh :class:`EmulatorState` with the catalogue by default.
         clock: Monotonic seconds, for rate-limit windows (injectable in tests).
+        token_lifetime: How long a sign-in token lasts, in seconds (30 days, as pump.fun).
+        login_token_in: Where ``POST /auth/login`` puts the token: ``"cookie"`` (pump.fun's
+            way: ``Set-Cookie: auth_token=<jwt>; Path=/; HttpOnly; SameSite=Lax``) or
+            ``"body"`` (``{"access_token": <jwt>, ...}`` and no cookie).
+        wall_clock: Seconds since the Unix epoch, for the sign-in timestamp window and the
+            tokens' ``iat``, ``exp`` and expiry (injectable in tests).
+
+    Raises:
+        ValueError: ``token_lifetime`` is not a positive number of seconds (at most 100
+            years), or
+            ``login_token_in`` is neither ``"cookie"`` nor ``"body"``.
     """
 
     def __init__(
@@ -154,7 +211,21 @@ class Emulator:
         require_captcha: bool = True,
         state: EmulatorState | None = None,
         clock: Callable[[], float] = time.monotonic,
+        token_lifetime: float = 30 * 24 * 3600,
+        login_token_in: Literal["cookie", "body"] = "cookie",
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        if (
+            isinstance(token_lifetime, bool)
+            or not isinstance(token_lifetime, (int, float))
+            or not 0 < token_lifetime <= _MAX_TOKEN_LIFETIME
+        ):
+            raise ValueError(
+                f"token_lifetime must be a positive number of seconds up to 100 years, "
+                f"not {token_lifetime!r}"
+            )
+        if login_token_in not in ("cookie", "body"):
+            raise ValueError(f"login_token_in must be 'cookie' or 'body', not {login_token_in!r}")
         self.host = host
         self.port = port
         self.admin_tokens = frozenset(admin_tokens)
@@ -162,7 +233,13 @@ class Emulator:
         self.require_captcha = require_captcha
         self.state = state if state is not None else EmulatorState()
         self.requests: list[RecordedRequest] = []
+        self.token_lifetime = token_lifetime
+        self.login_token_in = login_token_in
         self._clock = clock
+        self._wall_clock = wall_clock
+        self._secret = secrets.token_bytes(64)
+        self._issued: list[IssuedToken] = []
+        self._live_tokens: set[str] = set()  # the jti of every issued, unrevoked token
         self._lock = threading.Lock()
         self._faults: list[FaultRule] = []
         self._limits: dict[RouteGroup, RateLimit] = {}
@@ -182,10 +259,11 @@ class Emulator:
         return self._url
 
     def make_app(self) -> web.Application:
-        """The aiohttp application: a route per endpoint of ``ENDPOINTS``, and the control API."""
+        """The aiohttp application: a route per ``ENDPOINTS`` entry, sign-in, the control API."""
         app = web.Application(middlewares=[self._middleware])
         for endpoint in ENDPOINTS.values():
             app.router.add_route(endpoint.method, endpoint.path, self._dispatch, name=endpoint.name)
+        app.router.add_route(LOGIN.method, LOGIN.path, self._login, name=LOGIN.name)
         control = (
             ("POST", "faults", self._control_add_fault),
             ("DELETE", "faults", self._control_clear_faults),
@@ -193,6 +271,7 @@ class Emulator:
             ("DELETE", "rate-limits", self._control_clear_rate_limits),
             ("GET", "requests", self._control_requests),
             ("POST", "reset", self._control_reset),
+            ("POST", "revoke-tokens", self._control_revoke_tokens),
         )
         for method, name, handler in control:
             app.router.add_route(method, f"{CONTROL_PREFIX}/{name}", handler)
@@ -249,14 +328,15 @@ class Emulator:
                 portal.call(self.stop)
 
     def client(
-        self, token: str = "user-token", *, admin: bool = False, **kwargs: Any
+        self, token: str | None = "user-token", *, admin: bool = False, **kwargs: Any
     ) -> AsyncPumpFunClient:
         """An :class:`AsyncPumpFunClient` pointed at this emulator.
 
         It has the emulator's client key and a captcha provider that hands out fresh
         tokens, so every operation works out of the box, and no client-side rate limit (the
         emulator's own limits are what ``set_rate_limit`` sets). ``admin=True`` uses an admin
-        token. Other keyword arguments go to the client.
+        token; ``None`` sends none, for a client that signs in with ``wallet=``. Other
+        keyword arguments go to the client.
         """
         if admin:
             token = sorted(self.admin_tokens)[0]
@@ -301,12 +381,36 @@ class Emulator:
         """The recorded requests that matched one operation."""
         return [r for r in self.requests if r.endpoint == endpoint]
 
+    @property
+    def issued_tokens(self) -> list[IssuedToken]:
+        """The sign-in tokens issued since the start (or :meth:`reset`), oldest first.
+
+        Revoked and expired tokens stay in the list; ``issued_tokens[-1].token`` is the
+        latest JWT.
+        """
+        with self._lock:
+            return list(self._issued)
+
+    def revoke_tokens(self) -> int:
+        """Reject every sign-in token issued so far (a client must sign in again).
+
+        Returns:
+            How many tokens were still live (issued and not yet revoked; expired ones count).
+        """
+        with self._lock:
+            count = len(self._live_tokens)
+            self._live_tokens.clear()
+        return count
+
     def reset(self) -> None:
-        """Fresh state, no recorded requests, faults or limits."""
+        """Fresh state, no recorded requests, faults or limits; every sign-in token revoked."""
         self.state = EmulatorState()
         self.requests.clear()
         self.clear_faults()
         self.clear_rate_limits()
+        self.revoke_tokens()
+        with self._lock:
+            self._issued.clear()
 
     # ------------------------------------------------------------------ request path
 
@@ -317,7 +421,7 @@ class Emulator:
         if request.path.startswith(CONTROL_PREFIX + "/"):
             return await self._control(request, handler)
         route = request.match_info.route
-        endpoint = route.name if route.name in ENDPOINTS else None
+        endpoint = route.name if route.name in _ROUTES else None
         record = RecordedRequest(
             method=request.method,
             path=request.raw_path.partition("?")[0],
@@ -399,7 +503,7 @@ class Emulator:
         return web.Response(status=500)  # never written: the connection is gone
 
     def _throttle(self, endpoint: str, request: web.Request) -> web.StreamResponse | None:
-        group = ENDPOINTS[endpoint].group
+        group = _ROUTES[endpoint].group
         with self._lock:
             limit = self._limits.get(group)
             wait = None if limit is None else limit.hit(request.remote or "", self._clock())
@@ -416,6 +520,7 @@ class Emulator:
         token = _bearer(request)
         if not token:
             raise NestError(401, "Unauthorized")
+        user = self._user_for(token)
         body: Any = None
         if ENDPOINTS[name].has_body:
             raw = await request.read()
@@ -423,7 +528,7 @@ class Emulator:
                 body = orjson.loads(raw) if raw else None
             except orjson.JSONDecodeError:
                 raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
-        call = _Call(request, user_id_for(token), token in self.admin_tokens, body)
+        call = _Call(request, user, token in self.admin_tokens, body)
         if ENDPOINTS[name].admin and not call.admin:
             raise NestError(403, "Forbidden resource", "Forbidden")
         result = self._handlers[name](call)
@@ -431,6 +536,79 @@ class Emulator:
         return web.Response(
             status=status, body=orjson.dumps(result), content_type="application/json"
         )
+
+    # ------------------------------------------------------------------ wallet sign-in
+
+    async def _login(self, request: web.Request) -> web.StreamResponse:
+        """``POST /auth/login``: exchange a signed sign-in message for a session JWT."""
+        if not _wallet_extra():
+            raise NestError(501, _NEEDS_WALLET_EXTRA, "Not Implemented")
+        import jwt
+
+        address, signature, timestamp = _sign_in_fields(await request.read())
+        now = self._wall_clock()
+        # In whole milliseconds: a huge int timestamp cannot overflow a float this way.
+        if abs(timestamp - math.floor(now * 1000)) > _SIGN_IN_WINDOW_MS:
+            raise NestError(
+                401, "Sign-in timestamp is too far from the server time", "Unauthorized"
+            )
+        if not verify_sign_in(address, signature, timestamp):
+            raise NestError(401, "Invalid signature", "Unauthorized")
+        issued_at = math.floor(now)
+        expires_at = _whole(issued_at + self.token_lifetime)
+        jti = uuid.uuid4().hex
+        claims = {"sub": address, "address": address, "iat": issued_at, "exp": expires_at}
+        token = jwt.encode({**claims, "jti": jti}, self._secret, algorithm=_JWT_ALGORITHM)
+        with self._lock:
+            self._issued.append(IssuedToken(address, token, jti, issued_at, expires_at))
+            self._live_tokens.add(jti)
+        body: dict[str, Any] = {"address": address, "expiresAt": _iso_seconds(expires_at)}
+        if self.login_token_in == "body":
+            body = {"access_token": token, "token_type": "Bearer", **body}
+        response = web.Response(
+            status=201, body=orjson.dumps(body), content_type="application/json"
+        )
+        if self.login_token_in == "cookie":
+            response.set_cookie("auth_token", token, path="/", httponly=True, samesite="Lax")
+        return response
+
+    def _user_for(self, token: str) -> str:
+        """The user a bearer token acts as.
+
+        Raises:
+            NestError: A 401 for a JWT the emulator did not issue, or no longer accepts.
+        """
+        if not _looks_like_jwt(token):
+            return user_id_for(token)
+        import jwt
+
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_JWT_ALGORITHM],
+                options={
+                    "verify_exp": False,  # checked below, by the injectable wall clock
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "require": ["sub", "exp", "jti"],
+                },
+            )
+        except jwt.PyJWTError:
+            raise NestError(401, "Unauthorized") from None
+        exp, jti, address = claims["exp"], claims["jti"], claims["sub"]
+        if (
+            isinstance(exp, bool)
+            or not isinstance(exp, (int, float))
+            or self._wall_clock() >= exp
+            or not isinstance(address, str)
+        ):
+            raise NestError(401, "Unauthorized")
+        with self._lock:
+            live = jti in self._live_tokens
+        if not live:
+            raise NestError(401, "Unauthorized")
+        return address
 
     # ------------------------------------------------------------------ control API
 
@@ -479,6 +657,12 @@ class Emulator:
     async def _control_reset(self, request: web.Request) -> web.StreamResponse:
         self.reset()
         return _ok()
+
+    async def _control_revoke_tokens(self, request: web.Request) -> web.StreamResponse:
+        revoked = self.revoke_tokens()
+        return web.Response(
+            body=orjson.dumps({"ok": True, "revoked": revoked}), content_type="application/json"
+        )
 
     # ------------------------------------------------------------------ handlers
 
@@ -579,6 +763,69 @@ def _bearer(request: web.Request) -> str:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return request.cookies.get("auth_token", "").strip()
+
+
+def _wallet_extra() -> bool:
+    """Whether the ``wallet`` extra (PyJWT, cryptography, base58) can be imported."""
+    try:
+        import base58  # noqa: F401
+        import jwt  # noqa: F401
+        from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _looks_like_jwt(token: str) -> bool:
+    """Whether ``token`` has a JWT header (a base64url JSON object naming an ``alg``).
+
+    Without the ``wallet`` extra every token is plain.
+    """
+    if token.count(".") != 2 or not _wallet_extra():
+        return False
+    import jwt
+
+    try:
+        header = jwt.get_unverified_header(token)
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return False
+    return "alg" in header
+
+
+def _sign_in_fields(raw: bytes) -> tuple[str, str, int]:
+    """The address, signature and timestamp of a sign-in body, or a NestJS 400."""
+    try:
+        body = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
+    if not isinstance(body, dict):
+        raise NestError(400, ["request body must be a JSON object"], "Bad Request")
+    problems = [
+        f"{name} must be a non-empty string"
+        for name in ("address", "signature")
+        if not (isinstance(body.get(name), str) and body[name].strip())
+    ]
+    timestamp = body.get("timestamp")
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+        problems.append("timestamp must be an integer number")
+    elif timestamp < 0:
+        problems.append("timestamp must not be less than 0")
+    if problems or not isinstance(timestamp, int):
+        raise NestError(400, problems, "Bad Request")
+    address: str = body["address"]
+    signature: str = body["signature"]
+    return address, signature, timestamp
+
+
+def _whole(seconds: float) -> float:
+    """``seconds`` as an int when it is a whole number (JWT dates read best that way)."""
+    return int(seconds) if float(seconds).is_integer() else seconds
+
+
+def _iso_seconds(seconds: float) -> str:
+    """Seconds since the epoch as ISO 8601 UTC with milliseconds (``...T12:00:00.000Z``)."""
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def _ok() -> web.Response:

@@ -1,0 +1,234 @@
+"""Wallet sign-in through the client, against the emulator's real /auth/login and JWTs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from pumpfun_async import (
+    AsyncPumpFunClient,
+    AuthenticationError,
+    PumpFunClient,
+    RetryPolicy,
+    ValidationError,
+    Wallet,
+)
+from pumpfun_async._auth import RENEW_MARGIN, token_expiry
+from pumpfun_async.testing import DOCS_MINT, Emulator
+
+LIFETIME = 3600.0
+
+
+class Clock:
+    """A wall clock the test moves by hand, shared by the emulator and the client."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def wallet() -> Wallet:
+    return Wallet.generate()
+
+
+@pytest.fixture
+async def emu(clock: Clock) -> AsyncIterator[Emulator]:
+    async with Emulator(require_captcha=False, wall_clock=clock, token_lifetime=LIFETIME) as e:
+        yield e
+
+
+def signed_in_client(
+    emu: Emulator, wallet: Wallet, clock: Clock, **kwargs: Any
+) -> AsyncPumpFunClient:
+    client = emu.client(None, wallet=wallet, **kwargs)
+    client._transport.credentials._clock = clock  # the same hand-moved clock as the emulator
+    return client
+
+
+def endpoints(emu: Emulator) -> list[str | None]:
+    return [r.endpoint for r in emu.requests]
+
+
+async def test_signs_in_on_first_use(emu: Emulator, wallet: Wallet, clock: Clock) -> None:
+    async with signed_in_client(emu, wallet, clock) as client:
+        assert "token=None" in repr(client)
+        await client.like(DOCS_MINT)
+        await client.like(DOCS_MINT)
+        assert "token=<set>" in repr(client)
+        assert f"wallet={wallet.address!r}" in repr(client)
+        assert client.wallet is wallet
+    assert endpoints(emu) == ["login", "like", "like"]
+    login, like = emu.requests[0], emu.requests[1]
+    body = orjson.loads(login.body)
+    assert list(body) == ["address", "signature", "timestamp"]
+    assert body["address"] == wallet.address
+    assert body["timestamp"] == int(clock.now * 1000)
+    assert "Authorization" not in login.headers
+    assert login.headers["Content-Type"] == "application/json"
+    token = emu.issued_tokens[-1].token
+    assert like.headers["Authorization"] == f"Bearer {token}"
+    assert "Cookie" not in like.headers  # the token travels as the docs show, not as a cookie
+    assert DOCS_MINT in emu.state.likes[wallet.address]
+
+
+async def test_login_on_demand_returns_the_token(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    async with signed_in_client(emu, wallet, clock) as client:
+        token = await client.login()
+        assert token == emu.issued_tokens[-1].token
+        assert token_expiry(token) == pytest.approx(int(clock.now) + LIFETIME)
+        assert token not in repr(client)
+        again = await client.login()  # on demand means a new sign-in each time
+    assert again != token
+    assert endpoints(emu) == ["login", "login"]
+
+
+async def test_token_from_the_body(clock: Clock, wallet: Wallet) -> None:
+    async with (
+        Emulator(wall_clock=clock, login_token_in="body") as emu,
+        signed_in_client(emu, wallet, clock) as client,
+    ):
+        token = await client.login()
+        await client.like(DOCS_MINT)
+    assert token == emu.issued_tokens[-1].token
+    assert emu.requests[-1].headers["Authorization"] == f"Bearer {token}"
+
+
+async def test_renews_shortly_before_expiry(emu: Emulator, wallet: Wallet, clock: Clock) -> None:
+    async with signed_in_client(emu, wallet, clock) as client:
+        await client.like(DOCS_MINT)
+        clock.now += LIFETIME - RENEW_MARGIN - 5  # not yet within the margin
+        await client.unlike(DOCS_MINT)
+        clock.now += 10  # now within it: sign in again before sending
+        await client.like(DOCS_MINT)
+    assert endpoints(emu) == ["login", "like", "unlike", "login", "like"]
+    assert emu.requests[-1].headers["Authorization"] == f"Bearer {emu.issued_tokens[-1].token}"
+
+
+async def test_signs_in_again_once_after_a_401(emu: Emulator, wallet: Wallet, clock: Clock) -> None:
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        await client.like(DOCS_MINT)
+        emu.revoke_tokens()
+        await client.unlike(DOCS_MINT)  # 401, sign in, repeat
+        assert endpoints(emu) == ["login", "like", "unlike", "login", "unlike"]
+        assert [r.status for r in emu.requests[2:]] == [401, 201, 200]
+        emu.add_fault("like", "status:401", times=2)
+        with pytest.raises(AuthenticationError):
+            await client.like(DOCS_MINT)  # 401, sign in, 401 again: given up
+    assert endpoints(emu)[5:] == ["like", "login", "like"]
+
+
+async def test_a_given_token_is_used_until_it_fails(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    async with signed_in_client(emu, wallet, clock) as first:
+        old = await first.login()
+    emu.revoke_tokens()
+    client = emu.client(old, wallet=wallet)
+    client._transport.credentials._clock = clock
+    async with client:
+        await client.like(DOCS_MINT)
+    assert endpoints(emu) == ["login", "like", "login", "like"]
+
+
+async def test_concurrent_calls_share_one_sign_in(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    async with signed_in_client(emu, wallet, clock) as client:
+        await asyncio.gather(*(client.like(DOCS_MINT) for _ in range(20)))
+        assert endpoints(emu).count("login") == 1
+        emu.revoke_tokens()
+        await asyncio.gather(*(client.unlike(DOCS_MINT) for _ in range(20)))
+        await asyncio.gather(client.login(), client.login(), client.login())
+    assert endpoints(emu).count("login") == 3  # first use, after the revocation, on demand
+
+
+async def test_views_share_the_sign_in(emu: Emulator, wallet: Wallet, clock: Clock) -> None:
+    async with signed_in_client(emu, wallet, clock) as client:
+        await client.like(DOCS_MINT)
+        await client.with_options(timeout=5).unlike(DOCS_MINT)
+    assert endpoints(emu) == ["login", "like", "unlike"]
+
+
+async def test_a_refused_sign_in_is_an_authentication_error(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    async with signed_in_client(emu, wallet, Clock(), max_retries=0) as client:
+        client._transport.credentials._clock = lambda: clock.now - 600  # 10 minutes off
+        with pytest.raises(AuthenticationError, match="too far from the server time") as info:
+            await client.like(DOCS_MINT)
+    assert info.value.status == 401
+    assert endpoints(emu) == ["login"]
+
+
+async def test_a_sign_in_answer_without_a_token(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    emu.add_fault("login", "status:201")
+    async with signed_in_client(emu, wallet, clock) as client:
+        with pytest.raises(AuthenticationError, match="no token"):
+            await client.login()
+
+
+async def test_sign_in_is_retried_like_any_call(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    emu.add_fault("login", "status:503")
+    async with signed_in_client(emu, wallet, clock) as client:
+        patient = client.with_options(max_retries=RetryPolicy(1, initial_backoff=0.001))
+        await patient.like(DOCS_MINT)
+    assert endpoints(emu) == ["login", "login", "like"]
+
+
+async def test_secrets_stay_out_of_the_logs(
+    emu: Emulator, wallet: Wallet, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="pumpfun_async")
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        await client.like(DOCS_MINT)
+        emu.revoke_tokens()
+        await client.like(DOCS_MINT)
+    assert "signed in to pump.fun as " + wallet.address in caplog.text
+    for issued in emu.issued_tokens:
+        assert issued.token not in caplog.text
+    assert wallet.to_base58() not in caplog.text
+
+
+def test_wallet_is_checked() -> None:
+    with pytest.raises(ValidationError, match="wallet"):
+        AsyncPumpFunClient(base_url="http://api.test", wallet="not a wallet")  # type: ignore[arg-type]
+
+
+async def test_login_needs_a_wallet() -> None:
+    async with AsyncPumpFunClient(base_url="http://api.test") as client:
+        with pytest.raises(ValidationError, match="needs a wallet"):
+            await client.login()
+
+
+@pytest.fixture
+def threaded_emu() -> Iterator[Emulator]:
+    with Emulator(require_captcha=False).run_in_thread() as emulator:
+        yield emulator
+
+
+def test_the_sync_client_signs_in_too(threaded_emu: Emulator, wallet: Wallet) -> None:
+    with PumpFunClient(base_url=threaded_emu.url, wallet=wallet, rate_limit=None) as client:
+        client.like(DOCS_MINT)
+        token = client.login()
+    assert token == threaded_emu.issued_tokens[-1].token
+    assert [r.endpoint for r in threaded_emu.requests] == ["login", "like", "login"]
