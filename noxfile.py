@@ -65,8 +65,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)
 def demo(session: nox.Session) -> None:
-    """Install with the cli extra and run ``pumpfun demo`` (the README's first command)."""
-    session.install("-e", ".[cli]")
+    """Install with the cli and wallet extras and run ``pumpfun demo`` (the README's first
+    command)."""
+    session.install("-e", ".[cli,wallet]")
     session.run("pumpfun", "demo")
 
 

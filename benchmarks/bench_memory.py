@@ -9,11 +9,11 @@ Every measured run happens in a fresh Python process of its own (this script aga
 hidden ``--child`` mode), so no run inherits another's heap. The child imports everything,
 opens ``AsyncPumpFunClient(rate_limit=None, max_retries=0)``, warms up with a small
 ``like_many`` at the same concurrency (so the connection pool is full before the baseline),
-collects garbage and takes its baseline: the peak resident set size so far
-(``getrusage().ru_maxrss``). It then awaits ``client.like_many(targets, concurrency=64)``
-where ``targets`` is a lazy generator of ``n`` distinct mint-like strings
-(``f"{i:040d}pump"``), checks that every call succeeded, and reports its peak RSS, its
-baseline and the time taken, as JSON on stdout.
+collects garbage and takes its baseline: the peak resident set size so far (``VmHWM`` on
+Linux, ``getrusage().ru_maxrss`` elsewhere). It then awaits
+``client.like_many(targets, concurrency=64)`` where ``targets`` is a lazy generator of
+``n`` distinct mint-like strings (``f"{i:040d}pump"``), checks that every call succeeded,
+and reports its peak RSS, its baseline and the time taken, as JSON on stdout.
 
 The sizes take turns (small, large, small, large, ...) over a few rounds; for each size the
 run with the lowest peak counts. The goal is about how the peak grows with the number of
@@ -74,7 +74,20 @@ def value_size(value: object) -> int:
 
 
 def peak_rss_bytes() -> int:
-    """This process's peak resident set size so far, in bytes."""
+    """This process's peak resident set size so far, in bytes.
+
+    On Linux, ``VmHWM`` from ``/proc/self/status``: the high-water mark of this process's
+    own address space. ``ru_maxrss`` is not used there because it carries over the parent's
+    peak through ``fork`` and ``exec``, so a child of a large parent (``run_all.py``, with
+    every benchmark's libraries loaded) would start at the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB elsewhere
 

@@ -35,6 +35,8 @@ def test_demo_tours_the_api(capsys: pytest.CaptureFixture[str]) -> None:
         "Review the queue as an admin",
         "action=banned",
         "1 report(s) still pending",
+        "skipped by the cache without a request",
+        "signed in (1 sign-in) and liked",
         "done: the emulator served",
     ):
         assert step in out

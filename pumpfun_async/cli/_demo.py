@@ -11,7 +11,14 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from pumpfun_async import AsyncPumpFunClient, PumpFunError, ReportAction, ReportType
+from pumpfun_async import (
+    AsyncPumpFunClient,
+    PumpFunError,
+    ReportAction,
+    ReportType,
+    StateCache,
+    Wallet,
+)
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
 __all__ = ["add_demo_command", "run_demo"]
@@ -88,6 +95,9 @@ async def _tour(
     failed = [r for r in results if isinstance(r, BaseException)]
     tour.show(f"{len(mints) - len(failed)} liked, {len(failed)} failed, in {elapsed:.1f} ms")
 
+    await _cached_bulk(tour, emu, mints)
+    await _wallet_sign_in(tour, emu)
+
     creator = str(doc_coin["creator"])
     tour.title("Follow the coin's creator (a fresh captcha token per call)")
     await user.follow(creator)
@@ -136,3 +146,28 @@ async def _tour(
         tour.show(f"{remaining.total} report(s) still pending")
         await admin.delete_report(report.id)
         tour.show(f"deleted {report.id}")
+
+
+async def _cached_bulk(tour: _Tour, emu: Emulator, mints: list[str]) -> None:
+    tour.title("Bulk-like twice through a StateCache: what is known liked costs no request")
+    cache = StateCache()
+    async with emu.client(state_cache=cache) as cached:
+        first_pass = await cached.like_many(mints, concurrency=16)
+        second_pass = await cached.like_many(mints, concurrency=16)
+    tour.show(
+        f"{len(first_pass.succeeded)} + {len(second_pass.succeeded)} likes succeeded; "
+        f"{cache.skipped} skipped by the cache without a request"
+    )
+
+
+async def _wallet_sign_in(tour: _Tour, emu: Emulator) -> None:
+    tour.title("Sign in with a Solana wallet (ed25519 signature, POST /auth/login)")
+    try:
+        wallet = Wallet.generate()
+    except ImportError as exc:  # the wallet extra is not installed
+        tour.show(f"skipped: {exc}")
+        return
+    async with emu.client(None, wallet=wallet) as signed:
+        await signed.like(DOCS_MINT)
+    logins = len(emu.requests_for("login"))
+    tour.show(f"wallet {wallet.address} signed in ({logins} sign-in) and liked {DOCS_MINT}")
