@@ -37,7 +37,7 @@ from requests.adapters import HTTPAdapter
 from pumpfun_async import AsyncPumpFunClient
 
 CONCURRENCY = 64
-ROUNDS = 3
+ROUNDS = 5
 GOAL = 0.9  # of raw aiohttp's throughput
 
 SDK = "pumpfun_async"
