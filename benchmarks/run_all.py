@@ -11,8 +11,9 @@ machine in one sitting: compare its ratios, not its absolute numbers with anothe
 The sections, in order: ``throughput`` (5,000 likes at concurrency 64 against raw aiohttp,
 httpx and requests), ``latency`` (sequential calls: async client, sync client, raw aiohttp,
 requests), ``decode`` (1,000 replies and 1,000 coins into models, against pydantic v2 and
-msgspec), ``memory`` (peak RSS of ``like_many`` over 10,000 and 100,000 targets) and
-``ratelimit`` (``TokenBucket`` against aiolimiter).
+msgspec), ``memory`` (peak RSS of ``like_many`` over 10,000 and 100,000 targets),
+``ratelimit`` (``TokenBucket`` against aiolimiter) and ``redis`` (``RedisRateLimiter``
+beside ``TokenBucket``: cost per acquire, and one limit shared by four processes).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "decode": "bench_decode",
     "memory": "bench_memory",
     "ratelimit": "bench_ratelimit",
+    "redis": "bench_redis",
 }
 PACKAGES = (
     "pumpfun-async",
@@ -46,6 +48,7 @@ PACKAGES = (
     "pydantic",
     "msgspec",
     "aiolimiter",
+    "redis",
 )
 
 

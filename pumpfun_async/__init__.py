@@ -13,6 +13,7 @@ from ._cache import StateCache
 from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
 from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
 from ._ratelimit import RateLimiter, TokenBucket
+from ._redis import RedisRateLimiter
 from ._retry import RetryPolicy
 from ._sync import PumpFunClient
 from ._transport import Timeout
@@ -58,6 +59,7 @@ __all__ = [
     "PumpFunError",
     "RateLimitError",
     "RateLimiter",
+    "RedisRateLimiter",
     "RepliesPage",
     "Reply",
     "Report",

@@ -54,6 +54,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "## Decoding",
         "## Bulk memory",
         "## Rate limiter",
+        "## Shared rate limit",
     ):
         assert f"\n{heading}" in results, heading
     for row in (

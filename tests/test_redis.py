@@ -1,0 +1,341 @@
+"""RedisRateLimiter against a real redis-server on loopback that this test session starts.
+
+Without ``redis-server`` on PATH these tests are skipped, unless ``PUMPFUN_REQUIRE_REDIS``
+is set (``.ci/run`` sets it after installing the server), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+redis_asyncio = pytest.importorskip("redis.asyncio")
+redis_exceptions = pytest.importorskip("redis.exceptions")
+
+from pumpfun_async import (  # noqa: E402 - after the importorskip above
+    AsyncPumpFunClient,
+    RedisRateLimiter,
+    TransportError,
+    ValidationError,
+)
+from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins  # noqa: E402
+
+Redis = redis_asyncio.Redis
+KEY = "pumpfun:test"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of this session's own, on a free loopback port, without persistence."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("PUMPFUN_REQUIRE_REDIS"):
+            pytest.fail("redis-server is not on PATH, and PUMPFUN_REQUIRE_REDIS is set")
+        pytest.skip("redis-server is not installed (CI installs it)")
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Any]:
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+class Sleeps:
+    """An injected sleep that records what it was asked for, and really sleeps."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        await asyncio.sleep(seconds)
+
+
+async def test_a_burst_of_capacity_then_one_interval_each(redis: Any) -> None:
+    sleeps = Sleeps()
+    limiter = RedisRateLimiter(redis, KEY, rate=20, capacity=3, sleep=sleeps)
+    for _ in range(3):
+        await limiter.acquire()
+    assert sleeps.asked == []  # the burst goes at once
+    await limiter.acquire()
+    assert len(sleeps.asked) == 1
+    assert 0 < sleeps.asked[0] <= 0.05  # the server said how long: at most one interval
+    assert "rate=20, capacity=3" in repr(limiter)
+    assert (limiter.key, limiter.rate, limiter.capacity) == (KEY, 20.0, 3.0)
+
+
+async def test_one_key_with_an_expiry(redis: Any) -> None:
+    limiter = RedisRateLimiter(redis, KEY, rate=50, capacity=2)
+    await limiter.acquire()
+    assert await redis.keys("*") == [KEY.encode()]
+    ttl = await redis.pttl(KEY)
+    assert 0 < ttl <= 22  # one interval of 20 ms, plus a millisecond of rounding
+    await asyncio.sleep(0.1)
+    assert await redis.exists(KEY) == 0  # idle: nothing left in Redis
+
+
+async def test_local_waiters_go_first_come_first_served(redis: Any) -> None:
+    limiter = RedisRateLimiter(redis, KEY, rate=100, capacity=1)
+    order: list[int] = []
+
+    async def take(n: int) -> None:
+        await limiter.acquire()
+        order.append(n)
+
+    await asyncio.gather(*(take(n) for n in range(8)))
+    assert order == list(range(8))
+
+
+async def test_a_cancelled_waiter_takes_nothing(redis: Any) -> None:
+    limiter = RedisRateLimiter(redis, KEY, rate=2, capacity=1)
+    await limiter.acquire()
+    state = await redis.get(KEY)
+    waiter = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.05)  # it has asked Redis and is sleeping
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert await redis.get(KEY) == state
+    queued = [asyncio.ensure_future(limiter.acquire()) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    queued[1].cancel()  # cancelled while queued behind another: never asked Redis
+    await queued[0]
+    with pytest.raises(asyncio.CancelledError):
+        await queued[1]
+
+
+class _FakeScript:
+    def __init__(self, answer: Callable[[], Awaitable[int]]) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    async def __call__(self, keys: list[str], args: list[float]) -> int:
+        self.calls += 1
+        return await self.answer()
+
+
+class _FakeRedis:
+    """Just enough of redis.asyncio.Redis for the limiter: two scripts, or failures."""
+
+    def __init__(self, acquire: _FakeScript, refund: _FakeScript) -> None:
+        self.scripts = [acquire, refund]
+
+    def register_script(self, source: str) -> _FakeScript:
+        return self.scripts.pop(0)
+
+
+async def test_a_grant_in_flight_when_cancelled_is_given_back() -> None:
+    released = asyncio.Event()
+
+    async def slow_grant() -> int:
+        await released.wait()
+        return 0
+
+    async def refunded() -> int:
+        return 1
+
+    acquire, refund = _FakeScript(slow_grant), _FakeScript(refunded)
+    limiter = RedisRateLimiter(_FakeRedis(acquire, refund), KEY, rate=1)  # type: ignore[arg-type]
+    waiter = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    waiter.cancel()
+    await asyncio.sleep(0)
+    released.set()  # the server's "granted" arrives after the cancellation
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert (acquire.calls, refund.calls) == (1, 1)
+
+
+async def test_unreachable_redis_is_a_transport_error() -> None:
+    client = Redis.from_url(f"redis://127.0.0.1:{_free_port()}/0")
+    try:
+        limiter = RedisRateLimiter(client, KEY, rate=10)
+        with pytest.raises(TransportError, match="Redis server is unreachable") as info:
+            await limiter.acquire()
+        assert "on_error='local'" in str(info.value)
+    finally:
+        await client.aclose()
+
+
+async def test_unreachable_redis_can_fall_back_to_a_local_bucket(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sleeps = Sleeps()
+    client = Redis.from_url(f"redis://127.0.0.1:{_free_port()}/0")
+    try:
+        limiter = RedisRateLimiter(client, KEY, rate=50, capacity=2, on_error="local", sleep=sleeps)
+        with caplog.at_level(logging.WARNING, logger="pumpfun_async"):
+            for _ in range(3):
+                await limiter.acquire()
+        assert len(sleeps.asked) == 1  # the local bucket: a burst of 2, then a wait
+        assert caplog.text.count("limiting this process locally") == 1
+    finally:
+        await client.aclose()
+
+
+async def test_back_to_redis_when_it_answers_again(caplog: pytest.LogCaptureFixture) -> None:
+    answers: list[int | BaseException] = [redis_exceptions.ConnectionError("down"), 0]
+
+    async def flaky() -> int:
+        answer = answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    async def never() -> int:  # pragma: no cover - no refund happens here
+        return 0
+
+    fake = _FakeRedis(_FakeScript(flaky), _FakeScript(never))
+    limiter = RedisRateLimiter(fake, KEY, rate=10, on_error="local")  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="pumpfun_async"):
+        await limiter.acquire()
+        await limiter.acquire()
+    assert "Redis answers again" in caplog.text
+
+
+async def test_it_rate_limits_a_client(redis: Any) -> None:
+    mints = [coin["mint"] for coin in default_coins()[:4]]
+    limiter = RedisRateLimiter(redis, KEY, rate=1000, capacity=10)
+    async with (
+        Emulator(require_captcha=False) as emu,
+        emu.client(rate_limit={"likes": limiter}) as client,
+    ):
+        await client.like(DOCS_MINT)
+        result = await client.like_many(mints)
+    assert result.ok
+    assert await redis.exists(KEY) == 1  # every like went through the shared limit
+    assert isinstance(client, AsyncPumpFunClient)
+
+
+async def _zero() -> int:  # pragma: no cover - never called
+    return 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"key": ""}, "key"),
+        ({"rate": 0}, "rate"),
+        ({"rate": True}, "rate"),
+        ({"capacity": 0.5}, "capacity"),
+        ({"on_error": "ignore"}, "on_error"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, Any], field: str) -> None:
+    options: dict[str, Any] = {"key": KEY, "rate": 1.0} | kwargs
+    fake = _FakeRedis(_FakeScript(_zero), _FakeScript(_zero))
+    with pytest.raises(ValidationError, match=field):
+        RedisRateLimiter(fake, **options)  # type: ignore[arg-type]
+
+
+def test_needs_a_redis_client() -> None:
+    with pytest.raises(ValidationError, match="redis"):
+        RedisRateLimiter(object(), KEY, rate=1)  # type: ignore[arg-type]
+
+
+def test_without_the_extra_says_which_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)
+    with pytest.raises(ImportError, match=r"pumpfun-async\[redis\]"):
+        RedisRateLimiter(object(), KEY, rate=1)  # type: ignore[arg-type]
+
+
+WORKER = textwrap.dedent(
+    """
+    import asyncio, json, sys, time
+    from redis.asyncio import Redis
+    from pumpfun_async import RedisRateLimiter
+
+    async def main(url, key, rate, capacity, start, stop):
+        redis = Redis.from_url(url)
+        limiter = RedisRateLimiter(redis, key, rate=rate, capacity=capacity)
+        await asyncio.sleep(max(0.0, start - time.time()))
+        stamps = []
+        while time.time() < stop:
+            await limiter.acquire()
+            stamps.append(time.time())
+        await redis.aclose()
+        print(json.dumps(stamps))
+
+    url, key = sys.argv[1], sys.argv[2]
+    rate, capacity, start, stop = map(float, sys.argv[3:7])
+    asyncio.run(main(url, key, rate, capacity, start, stop))
+    """
+)
+
+
+def _max_in_window(stamps: list[float], window: float) -> int:
+    best = start = 0
+    for end, stamp in enumerate(stamps):
+        while stamp - stamps[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_four_processes_share_one_limit(redis_url: str, tmp_path: Path) -> None:
+    rate, capacity, seconds = 50.0, 5.0, 3.0
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER, encoding="utf-8")
+    start = time.time() + 2.0  # after every interpreter has started
+    stop = start + seconds
+    command = [sys.executable, str(script), redis_url, "pumpfun:shared"]
+    command += [str(rate), str(capacity), str(start), str(stop)]
+    workers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [worker.communicate(timeout=60)[0] for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers)
+    per_process = [json.loads(out) for out in outputs]
+    stamps = sorted(s for stamps in per_process for s in stamps if s < stop)
+    assert all(len(p) > 10 for p in per_process)  # every process got a share
+    assert _max_in_window(stamps, 1.0) <= rate + capacity
+    steady = (len(stamps) - capacity) / (stamps[-1] - stamps[0])
+    assert steady == pytest.approx(rate, rel=0.05)
