@@ -56,13 +56,25 @@ class Endpoint:
     captcha: str | None = None
     admin: bool = False
     has_body: bool = attrs.field(init=False)
+    _around: tuple[str, str] | None = attrs.field(init=False, repr=False, eq=False)
 
     @has_body.default
     def _has_body(self) -> bool:
         return self.method == "POST" and "{" not in self.path
 
+    @_around.default
+    def _split_path(self) -> tuple[str, str] | None:
+        # What comes before and after the one parameter of a one-parameter path.
+        if self.path.count("{") != 1:
+            return None
+        head, _, rest = self.path.partition("{")
+        return head, rest.partition("}")[2]
+
     def format_path(self, **params: str) -> str:
         """The path with each parameter percent-encoded as one segment."""
+        if self._around is not None and len(params) == 1:
+            (value,) = params.values()
+            return self._around[0] + _segment(value) + self._around[1]
         return self.path.format_map({k: _segment(v) for k, v in params.items()})
 
 

@@ -76,6 +76,15 @@ def decode_response(
         APIError: a non-2xx status (as its subclass), a 2xx database-error body, or a 2xx
             body that is not JSON.
     """
+    if 200 <= status < 300 and body[:1] == b"{":
+        # The common case, a JSON object answering a success, without the general checks.
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if "code" not in data:
+                return data
     where = {"method": method, "path": path}
     data, is_json = _parse(body)
     if not is_json:

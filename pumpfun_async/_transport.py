@@ -53,8 +53,8 @@ class Timeout:
 
     Args:
         total: Seconds for the whole request, answer included; ``None`` for no limit.
-        connect: Seconds to get a connection (from the pool, or a new one); ``None`` for
-            no separate limit.
+        connect: Seconds to open a new connection (TCP and TLS); ``None`` for no separate
+            limit. A request waiting for a pooled connection is bounded by ``total``.
     """
 
     total: float | None = 30.0
@@ -84,8 +84,13 @@ class Timeout:
         return cls(total=value, connect=min(value, 10.0) if math.isfinite(value) else None)
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        """The equivalent ``aiohttp.ClientTimeout``."""
-        return aiohttp.ClientTimeout(total=self.total, connect=self.connect)
+        """The equivalent ``aiohttp.ClientTimeout``.
+
+        ``connect`` maps to aiohttp's ``sock_connect``, which only runs while a new
+        connection is opened: aiohttp's ``connect`` would arm one more timer on every
+        request, pooled connection or not, which costs a few percent in bulk throughput.
+        """
+        return aiohttp.ClientTimeout(total=self.total, sock_connect=self.connect)
 
 
 @attrs.define
@@ -236,13 +241,18 @@ class Transport:
         signs_in = credentials.wallet is not None and endpoint is not LOGIN
         signed_in_again = False
         retry = 0
+        shared = self._shared
         while True:
-            session = self._session()
-            if signs_in and credentials.needs_sign_in():
-                await credentials.sign_in(self._login, stale=credentials.token)
-            token_used = credentials.token
+            session = shared.session
+            if session is None or session.closed or shared.closed:
+                session = self._session()
+            token_used = None
+            if signs_in:
+                if credentials.needs_sign_in():
+                    await credentials.sign_in(self._login, stale=credentials.token)
+                token_used = credentials.token
             headers = credentials.headers_for(endpoint)
-            if self._limits or self._shared.paused_until:
+            if self._limits or shared.paused_until:
                 await self._wait_turn(endpoint.group)
             attempt_query, attempt_body = query, body
             if captcha is not None:
