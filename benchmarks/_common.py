@@ -95,6 +95,16 @@ def machine_lines() -> list[str]:
     ]
 
 
+def max_in_window(stamps: Sequence[float], window: float) -> int:
+    """The most of the (sorted) timestamps in any half-open interval ``[t, t + window)``."""
+    best = start = 0
+    for end, stamp in enumerate(stamps):
+        while stamp - stamps[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 # ---------------------------------------------------------------------------------- server
 
 

@@ -32,7 +32,7 @@ try:
 except ImportError:  # pragma: no cover - the bench extra installs it
     sys.exit("aiolimiter is not installed: pip install -e '.[bench]'")
 
-from _common import Chart, Goal, Section, standalone, version
+from _common import Chart, Goal, Section, max_in_window, standalone, version
 
 from pumpfun_async import TokenBucket
 
@@ -94,16 +94,6 @@ def contenders(rate: float, capacity: int) -> list[Contender]:
 
 
 # -------------------------------------------------------------------------------- accuracy
-
-
-def max_in_window(stamps: Sequence[float], window: float) -> int:
-    """The most timestamps in any half-open interval ``[t, t + window)``."""
-    best = start = 0
-    for end, stamp in enumerate(stamps):
-        while stamp - stamps[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def initial_burst(stamps: Sequence[float], rate: float) -> int:

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from _common import Chart, Goal, Section, standalone, version
+from _common import Chart, Goal, Section, max_in_window, standalone, version
 
 from pumpfun_async import TokenBucket
 
@@ -133,16 +133,6 @@ async def cost(url: str, n: int) -> dict[str, list[float]]:
     finally:
         await redis.aclose()
     return results
-
-
-def max_in_window(stamps: Sequence[float], window: float) -> int:
-    """The most timestamps in any half-open interval ``[t, t + window)``."""
-    best = start = 0
-    for end, stamp in enumerate(stamps):
-        while stamp - stamps[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 def share(url: str, processes: int, seconds: float) -> list[list[float]]:
