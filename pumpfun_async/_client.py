@@ -639,14 +639,7 @@ class AsyncPumpFunClient:
             progress: A callback ``(done, total or None)``, or ``True`` for a progress bar
                 (needs the ``tqdm`` extra).
         """
-        return await run_bulk(
-            self._like,
-            targets,
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            progress=progress,
-            keep_values=False,
-        )
+        return await self._many(self._like, targets, concurrency, fail_fast, progress)
 
     async def unlike_many(
         self,
@@ -657,14 +650,7 @@ class AsyncPumpFunClient:
         progress: Progress | bool | None = None,
     ) -> BulkResult[str | int]:
         """Remove many likes; works like :meth:`like_many`."""
-        return await run_bulk(
-            self._unlike,
-            targets,
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            progress=progress,
-            keep_values=False,
-        )
+        return await self._many(self._unlike, targets, concurrency, fail_fast, progress)
 
     async def follow_many(
         self,
@@ -675,14 +661,7 @@ class AsyncPumpFunClient:
         progress: Progress | bool | None = None,
     ) -> BulkResult[str]:
         """Follow many users (a fresh captcha token each); works like :meth:`like_many`."""
-        return await run_bulk(
-            self.follow,
-            user_ids,
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            progress=progress,
-            keep_values=False,
-        )
+        return await self._many(self.follow, user_ids, concurrency, fail_fast, progress)
 
     async def unfollow_many(
         self,
@@ -693,14 +672,7 @@ class AsyncPumpFunClient:
         progress: Progress | bool | None = None,
     ) -> BulkResult[str]:
         """Unfollow many users; works like :meth:`like_many`."""
-        return await run_bulk(
-            self._unfollow,
-            user_ids,
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            progress=progress,
-            keep_values=False,
-        )
+        return await self._many(self._unfollow, user_ids, concurrency, fail_fast, progress)
 
     async def add_bookmark_items_many(
         self,
@@ -717,14 +689,7 @@ class AsyncPumpFunClient:
         async def add(item_id: str) -> None:
             await self.add_bookmark_items(item_id, collections)
 
-        return await run_bulk(
-            add,
-            item_ids,
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            progress=progress,
-            keep_values=False,
-        )
+        return await self._many(add, item_ids, concurrency, fail_fast, progress)
 
     async def remove_bookmark_items_many(
         self,
@@ -741,14 +706,7 @@ class AsyncPumpFunClient:
         async def remove(item_id: str) -> None:
             await self.remove_bookmark_items(item_id, collections)
 
-        return await run_bulk(
-            remove,
-            item_ids,
-            concurrency=concurrency,
-            fail_fast=fail_fast,
-            progress=progress,
-            keep_values=False,
-        )
+        return await self._many(remove, item_ids, concurrency, fail_fast, progress)
 
     # ------------------------------------------------------------------ pagination
 
@@ -854,6 +812,24 @@ class AsyncPumpFunClient:
     def _unfollow(self, user_id: str) -> Awaitable[Any]:
         key = check_id(user_id, "user_id")
         return self._toggle("follow", [key], False, _UNFOLLOW, _UNFOLLOW.format_path(user_id=key))
+
+    @staticmethod
+    async def _many(
+        call: Callable[[_T], Awaitable[Any]],
+        targets: Iterable[_T],
+        concurrency: int,
+        fail_fast: bool,
+        progress: Progress | bool | None,
+    ) -> BulkResult[_T]:
+        # Likes, follows and bookmarks answer with bodies nobody needs 100,000 of: not kept.
+        return await run_bulk(
+            call,
+            targets,
+            concurrency=concurrency,
+            fail_fast=fail_fast,
+            progress=progress,
+            keep_values=False,
+        )
 
     def _toggle(
         self,
