@@ -49,13 +49,16 @@ WORKER = textwrap.dedent(
     import asyncio, json, sys, time
     from pumpfun_async import RedisRateLimiter, TokenBucket
 
-    async def main(url, key, rate, capacity, start, stop):
+    async def main(url, key, rate, capacity):
         if url == "local":
             limiter, redis = TokenBucket(rate, capacity), None
         else:
             from redis.asyncio import Redis
             redis = Redis.from_url(url)
             limiter = RedisRateLimiter(redis, key, rate=rate, capacity=capacity)
+            await redis.ping()
+        print("ready", flush=True)  # imported and connected: wait for the common start
+        start, stop = map(float, sys.stdin.readline().split())
         await asyncio.sleep(max(0.0, start - time.time()))
         stamps = []
         while time.time() < stop:
@@ -66,8 +69,8 @@ WORKER = textwrap.dedent(
         print(json.dumps(stamps))
 
     url, key = sys.argv[1], sys.argv[2]
-    rate, capacity, start, stop = map(float, sys.argv[3:7])
-    asyncio.run(main(url, key, rate, capacity, start, stop))
+    rate, capacity = map(float, sys.argv[3:5])
+    asyncio.run(main(url, key, rate, capacity))
     """
 )
 
@@ -137,18 +140,29 @@ async def cost(url: str, n: int) -> dict[str, list[float]]:
 
 def share(url: str, processes: int, seconds: float) -> list[list[float]]:
     """Each process's acquisition times, all acquiring on one key (``url="local"``: a bucket
-    of their own each)."""
-    with TemporaryDirectory() as folder:
+    of their own each).
+
+    The clock starts only once every process has imported and connected, however long
+    interpreter start-up takes on a loaded machine.
+    """
+    with TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
         script = Path(folder) / "worker.py"
         script.write_text(WORKER, encoding="utf-8")
-        start = time.time() + 2.0
-        stop = start + seconds
-        command = [sys.executable, str(script), url, "bench:shared"]
-        command += [str(RATE), str(CAPACITY), str(start), str(stop)]
+        command = [sys.executable, str(script), url, "bench:shared", str(RATE), str(CAPACITY)]
+        pipes = subprocess.PIPE
         workers = [
-            subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(processes)
+            stack.enter_context(subprocess.Popen(command, stdin=pipes, stdout=pipes, text=True))
+            for _ in range(processes)
         ]
-        outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+        for worker in workers:
+            if worker.stdout.readline().strip() != "ready":
+                raise RuntimeError("a benchmark worker failed to start")
+        start = time.time() + 0.2
+        stop = start + seconds
+        for worker in workers:
+            worker.stdin.write(f"{start} {stop}\n")
+            worker.stdin.close()
+        outputs = [worker.stdout.read() for worker in workers]
     return [[s for s in json.loads(out) if s < stop] for out in outputs]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -80,12 +82,18 @@ class RedisRateLimiter:
 
     In one process, waiters queue first come, first served and only the first in line asks
     Redis; a waiter that is cancelled takes nothing (if Redis had already granted it, the
-    grant is given back). When Redis cannot be reached, :meth:`acquire` raises
-    :class:`~pumpfun_async.TransportError`, or, with ``on_error="local"``, falls back to a
-    local :class:`~pumpfun_async.TokenBucket` of the same rate and capacity for this process
-    until Redis answers again.
+    grant is given back, even when the waiter is cancelled again meanwhile).
 
-    Waiters must all belong to one event loop (the Redis client's).
+    When Redis cannot be reached, fails, or does not answer within ``timeout`` seconds,
+    :meth:`acquire` raises :class:`~pumpfun_async.TransportError`, or, with
+    ``on_error="local"``, falls back to a local :class:`~pumpfun_async.TokenBucket` of the
+    same rate and capacity. That fallback is per process (N processes on it allow N times the
+    rate); it asks Redis again at most once every ``recheck`` seconds and goes back to the
+    shared limit as soon as Redis answers. A request whose answer timed out may still have
+    taken its slot on the server: the limiter errs on the side of sending less, never more.
+
+    Waiters must all belong to one event loop (the Redis client's). The Lua script needs
+    Redis 5 or newer (or any server that runs scripts by effects, as Redis 7 does).
 
     Args:
         redis: A ``redis.asyncio.Redis`` client (the ``redis`` extra).
@@ -94,6 +102,10 @@ class RedisRateLimiter:
         capacity: The largest burst (>= 1). A capacity above 1 also absorbs the network
             round trip, which otherwise costs a little of the rate.
         on_error: ``"raise"`` (the default) or ``"local"`` when Redis is unreachable.
+        timeout: Seconds to wait for Redis to answer one script call (> 0; default 2).
+        recheck: While falling back locally, seconds between attempts to reach Redis again
+            (>= 0; default 5).
+        clock: Monotonic seconds, for ``recheck``; ``time.monotonic`` by default.
         sleep: Awaitable sleep in seconds; ``asyncio.sleep`` by default.
     """
 
@@ -105,6 +117,9 @@ class RedisRateLimiter:
         capacity: float = 1,
         *,
         on_error: Literal["raise", "local"] = "raise",
+        timeout: float = 2.0,
+        recheck: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         try:
@@ -123,6 +138,10 @@ class RedisRateLimiter:
             raise ValidationError("capacity", f"expected a number of 1 or more, got {capacity!r}")
         if on_error not in ("raise", "local"):
             raise ValidationError("on_error", f"expected 'raise' or 'local', got {on_error!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ValidationError("timeout", f"expected a positive number, got {timeout!r}")
+        if isinstance(recheck, bool) or not isinstance(recheck, (int, float)) or not recheck >= 0:
+            raise ValidationError("recheck", f"expected a number of 0 or more, got {recheck!r}")
         if not callable(getattr(redis, "register_script", None)):
             raise ValidationError("redis", "expected a redis.asyncio.Redis client")
         self._redis = redis
@@ -134,13 +153,21 @@ class RedisRateLimiter:
         self._sleep = sleep
         self._acquire_script: Any = redis.register_script(_ACQUIRE)
         self._refund_script: Any = redis.register_script(_REFUND)
+        self._timeout = float(timeout)
+        self._recheck = float(recheck)
+        self._clock = clock
+        # Every way a call can fail to reach or to run on Redis (a refused connection, a
+        # reply that is not Redis's, READONLY after a failover, no answer in time).
         self._errors: tuple[type[BaseException], ...] = (
-            exceptions.ConnectionError,
-            exceptions.TimeoutError,
+            exceptions.RedisError,
             OSError,
+            asyncio.TimeoutError,  # not yet the built-in TimeoutError on Python 3.10
         )
         self._line: asyncio.Lock | None = None
-        self._local: TokenBucket | None = None
+        self._local: TokenBucket | None = None  # made on the first fallback, then kept
+        self._falling_back = False
+        self._next_check = 0.0
+        self._settling: set[asyncio.Task[None]] = set()
 
     @property
     def key(self) -> str:
@@ -168,15 +195,18 @@ class RedisRateLimiter:
         if self._line is None:
             self._line = asyncio.Lock()  # asyncio's lock wakes its waiters in arrival order
         async with self._line:
+            if self._falling_back and self._clock() < self._next_check:
+                await self._local_acquire()
+                return
             while True:
                 try:
                     wait_us = await self._ask()
                 except self._errors as exc:
                     await self._unreachable(exc)
                     return
-                if self._local is not None:
+                if self._falling_back:
                     logger.warning("rate limit %r: Redis answers again", self._key)
-                    self._local = None
+                    self._falling_back = False
                 if wait_us <= 0:
                     return
                 await self._sleep(wait_us / 1_000_000)
@@ -184,27 +214,41 @@ class RedisRateLimiter:
     async def _ask(self) -> int:
         """Run the GCRA script once; microseconds to wait (0: granted, and taken).
 
-        The call is shielded: if the waiter is cancelled while the answer is on its way, the
-        answer is still read, and a grant is given back before the cancellation goes on.
+        If the waiter is cancelled while the answer is on its way, the answer is still
+        read and a grant is given back before the cancellation goes on; cancelled again
+        meanwhile, the waiter goes at once and that is finished in the background. No answer
+        within ``timeout`` is a ``TimeoutError``; the call is abandoned.
         """
         call = asyncio.ensure_future(
             self._acquire_script(keys=[self._key], args=[self._interval_us, self._capacity])
         )
         try:
-            return int(await asyncio.shield(call))
+            done, _ = await asyncio.wait({call}, timeout=self._timeout)
         except asyncio.CancelledError:
-            try:
-                granted = int(await call) == 0
-            except Exception:  # the script failed: nothing was taken
-                granted = False
-            if granted:
-                await self._refund()
+            settle = asyncio.ensure_future(self._give_back(call))
+            self._settling.add(settle)
+            settle.add_done_callback(self._settling.discard)
+            with contextlib.suppress(asyncio.CancelledError):  # cancelled again: it goes on
+                await asyncio.shield(settle)
             raise
+        if not done:
+            call.cancel()
+            raise TimeoutError(f"no answer from Redis within {self._timeout:g} s")
+        return int(call.result())
 
-    async def _refund(self) -> None:
+    async def _give_back(self, call: asyncio.Future[Any]) -> None:
+        """Wait (up to ``timeout``) for an abandoned call's answer; give back a grant."""
+        done, _ = await asyncio.wait({call}, timeout=self._timeout)
+        if not done:
+            call.cancel()
+            return
+        if call.cancelled() or call.exception() is not None or int(call.result()) != 0:
+            return  # the script failed or said wait: nothing was taken
         try:
-            await self._refund_script(keys=[self._key], args=[self._interval_us])
-        except self._errors:  # pragma: no cover - Redis went away between two calls
+            await asyncio.wait_for(
+                self._refund_script(keys=[self._key], args=[self._interval_us]), self._timeout
+            )
+        except self._errors:
             logger.warning("rate limit %r: could not give back a cancelled grant", self._key)
 
     async def _unreachable(self, exc: BaseException) -> None:
@@ -213,11 +257,19 @@ class RedisRateLimiter:
                 f"the rate limit's Redis server is unreachable ({type(exc).__name__}: {exc}); "
                 "pass on_error='local' to fall back to a local limit"
             ) from exc
-        if self._local is None:
+        if not self._falling_back:
             logger.warning(
                 "rate limit %r: Redis is unreachable (%s); limiting this process locally",
                 self._key,
                 type(exc).__name__,
             )
-            self._local = TokenBucket(self._rate, self._capacity, sleep=self._sleep)
+            self._falling_back = True
+        self._next_check = self._clock() + self._recheck
+        await self._local_acquire()
+
+    async def _local_acquire(self) -> None:
+        if self._local is None:
+            self._local = TokenBucket(
+                self._rate, self._capacity, clock=self._clock, sleep=self._sleep
+            )
         await self._local.acquire()
