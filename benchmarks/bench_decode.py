@@ -451,6 +451,14 @@ def report(
                 f"{ratio:.2f}x",
                 ratio <= TARGET,
             ),
+            *(
+                Goal(
+                    f"Decoding vs pydantic v2, {payload} alone (medians)",
+                    f"{stats[SDK][payload].median / stats[PYDANTIC][payload].median:.2f}x",
+                    None,
+                )
+                for payload in PAYLOADS
+            ),
             Goal(
                 "Decoding vs msgspec (replies + coins)",
                 f"{total[SDK] / total[MSGSPEC]:.2f}x",

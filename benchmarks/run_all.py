@@ -44,6 +44,7 @@ PACKAGES = (
     "orjson",
     "anyio",
     "httpx",
+    "httpcore",
     "requests",
     "pydantic",
     "msgspec",
