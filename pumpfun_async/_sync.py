@@ -19,7 +19,7 @@ import inspect
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, TypeVar
@@ -85,9 +85,10 @@ class PumpFunClient:
     Calls run on one background event-loop thread per client, started on first use. It
     works from plain scripts, from Jupyter and IPython (where the calling thread already
     runs an event loop), and from many threads at once. Ctrl-C during a call cancels the
-    call. Close it with :meth:`close` or a ``with`` block; a client dropped without closing
-    is closed when it is garbage collected or when the interpreter exits. In a forked child
-    process the client starts a loop thread of its own.
+    call, and returns once it has stopped (a bulk call's requests included). Close it with
+    :meth:`close` or a ``with`` block; a client dropped without closing is closed when it is
+    garbage collected or when the interpreter exits. In a forked child process the client
+    starts a loop thread of its own.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -124,7 +125,7 @@ class PumpFunClient:
         # The portal owns the thread; calls go straight to its loop, which costs less per
         # call than the portal's own task machinery.
         coroutine = getattr(loop.client, method)(*args, **kwargs)
-        return _wait(asyncio.run_coroutine_threadsafe(coroutine, loop.loop))
+        return _wait(*_submit(coroutine, loop.loop))
 
     def _iterate(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
         loop = self._loop()
@@ -167,11 +168,58 @@ class PumpFunClient:
         return f"PumpFunClient(base_url={base_url or DEFAULT_BASE_URL!r}, closed={self._closed})"
 
 
-def _wait(future: concurrent.futures.Future[_T]) -> _T:
+# How long Ctrl-C waits for the cancelled call to finish unwinding on the loop thread.
+_SETTLE_SECONDS = 5.0
+
+
+def _submit(
+    coroutine: Coroutine[Any, Any, _T], loop: asyncio.AbstractEventLoop
+) -> tuple[concurrent.futures.Future[_T], threading.Event]:
+    """Run ``coroutine`` as a task on ``loop`` (another thread's) and return its future.
+
+    Like ``asyncio.run_coroutine_threadsafe``, and cancelling the future cancels the task;
+    the event is set once the task has finished, cancellation and clean-up included.
+    """
+    future: concurrent.futures.Future[_T] = concurrent.futures.Future()
+    settled = threading.Event()
+
+    def finish(task: asyncio.Task[_T]) -> None:
+        try:
+            if task.cancelled():
+                future.cancel()
+                return
+            error = task.exception()  # retrieved even when nobody waits any more
+            if future.set_running_or_notify_cancel():
+                if error is None:
+                    future.set_result(task.result())
+                else:
+                    future.set_exception(error)
+        finally:
+            settled.set()
+
+    def start() -> None:
+        if future.cancelled():
+            coroutine.close()
+            settled.set()
+            return
+        task = loop.create_task(coroutine)
+        task.add_done_callback(finish)
+        future.add_done_callback(
+            lambda done: loop.call_soon_threadsafe(task.cancel) if done.cancelled() else None
+        )
+
+    loop.call_soon_threadsafe(start)
+    return future, settled
+
+
+def _wait(future: concurrent.futures.Future[_T], settled: threading.Event | None = None) -> _T:
     try:
         return future.result()
     except KeyboardInterrupt:
         future.cancel()
+        # Back to the caller only once the call has stopped: no request of it in flight.
+        if settled is not None:
+            settled.wait(_SETTLE_SECONDS)
         raise
 
 

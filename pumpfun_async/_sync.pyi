@@ -39,9 +39,10 @@ class PumpFunClient:
     Calls run on one background event-loop thread per client, started on first use. It
     works from plain scripts, from Jupyter and IPython (where the calling thread already
     runs an event loop), and from many threads at once. Ctrl-C during a call cancels the
-    call. Close it with :meth:`close` or a ``with`` block; a client dropped without closing
-    is closed when it is garbage collected or when the interpreter exits. In a forked child
-    process the client starts a loop thread of its own.
+    call, and returns once it has stopped (a bulk call's requests included). Close it with
+    :meth:`close` or a ``with`` block; a client dropped without closing is closed when it is
+    garbage collected or when the interpreter exits. In a forked child process the client
+    starts a loop thread of its own.
     """
 
     _loops: list[Any]

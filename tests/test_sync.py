@@ -8,6 +8,7 @@ import gc
 import inspect
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -169,6 +170,33 @@ def test_interrupt_cancels_the_call() -> None:
     with pytest.raises(KeyboardInterrupt):
         _wait(future)
     assert future.cancelled()
+
+
+def test_ctrl_c_returns_once_the_call_has_stopped(emu: Emulator) -> None:
+    mints = [f"{n:040d}pump" for n in range(40)]
+    emu.add_fault("like", "latency:1.5", times=len(mints))
+    stopped: list[bool] = []
+
+    with make(emu) as client:
+        loop = client._loop()  # type: ignore[attr-defined]  # not in the public stub
+
+        async def count_tasks() -> int:
+            return len(asyncio.all_tasks()) - 1  # less this one
+
+        before = loop.portal.call(count_tasks)
+        main = threading.main_thread().ident
+        assert main is not None
+        interrupt = threading.Timer(0.3, signal.pthread_kill, (main, signal.SIGINT))
+        interrupt.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                client.like_many(mints, concurrency=8)
+            # The bulk call, its eight workers and their requests are all gone already.
+            stopped.append(loop.portal.call(count_tasks) == before)
+        finally:
+            interrupt.join()
+    emu.clear_faults()
+    assert stopped == [True]
 
 
 def test_unclosed_client_at_exit_warns_nothing(emu: Emulator) -> None:
