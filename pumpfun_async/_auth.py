@@ -29,12 +29,10 @@ def token_expiry(token: str) -> float | None:
     """The ``exp`` claim of a JWT as a Unix time, or ``None`` (not a JWT, or no expiry).
 
     The signature is not checked: the server checks it; the client only wants to know when
-    to sign in again.
+    to sign in again. Needs PyJWT (the wallet extra).
     """
-    try:
-        import jwt
-    except ImportError:  # pragma: no cover - the wallet extra brings PyJWT
-        return None
+    import jwt  # the wallet extra, which every caller has (a Wallet checks for it)
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:

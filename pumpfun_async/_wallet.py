@@ -5,7 +5,8 @@ pump.fun hands out its session token for a signed message: the wallet signs the 
 ``{"address", "signature", "timestamp"}``, the signature base58-encoded.
 
 Everything here needs the ``wallet`` extra (``pip install 'pumpfun-async[wallet]'``), but
-only when used: importing this module imports neither ``cryptography`` nor ``base58``.
+only when used: importing this module imports none of ``cryptography``, ``base58`` and
+``jwt``.
 
 The secret key never appears in a ``repr()``, an exception message or a log line, and a
 :class:`Wallet` refuses to be pickled.
@@ -44,9 +45,14 @@ _MAX_FILE_SIZE = 64 * 1024
 
 
 def _require() -> None:
-    """Import the wallet extra's modules, or say which extra to install."""
+    """Import the wallet extra's modules, or say which extra to install.
+
+    PyJWT is among them: a client signing in with a wallet reads its tokens' expiry to
+    renew them in time.
+    """
     try:
         import base58  # noqa: F401
+        import jwt  # noqa: F401
         from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
     except ImportError as exc:
         raise ImportError(_NEEDS_EXTRA) from exc

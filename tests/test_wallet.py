@@ -577,7 +577,7 @@ def _hide(monkeypatch: pytest.MonkeyPatch, root: str) -> None:
     monkeypatch.setitem(sys.modules, root, None)
 
 
-@pytest.mark.parametrize("missing", ["cryptography", "base58"])
+@pytest.mark.parametrize("missing", ["cryptography", "base58", "jwt"])
 def test_without_the_extra_says_which_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, missing: str
 ) -> None:
