@@ -395,23 +395,55 @@ def _b58_of_size(text: object, size: int) -> bytes | None:
 
 
 def _read_keypair_file(path: Path) -> bytes | str:
-    """The 64-byte secret in a keypair file, or why there is none (never its contents)."""
-    problem = _file_problem(path)
-    if problem:
-        return problem
+    """The 64-byte secret in a keypair file, or why there is none (never its contents).
+
+    The file is opened once, and its type, mode and size are checked on that descriptor
+    before it is read: the file checked is the file read, even if the path is swapped.
+    """
+    # Non-blocking, so that opening a FIFO does not wait for a writer; no controlling
+    # terminal from opening a tty. Both are undone or moot once the file is known to be a
+    # regular file.
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    flags = os.O_RDONLY | nonblocking | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
-        data = path.read_bytes()
+        fd = os.open(path, flags)
+    except OSError as exc:
+        # Windows refuses to open a directory ("permission denied"): say what it is.
+        if not isinstance(exc, FileNotFoundError) and path.is_dir():
+            return "is a directory, not a keypair file"
+        return _os_problem(exc)
+    try:
+        problem = _file_problem(os.fstat(fd), path)
+        if problem:
+            return problem
+        if nonblocking:
+            os.set_blocking(fd, True)
+        data = _read_at_most(fd, _MAX_FILE_SIZE)
     except OSError as exc:
         return _os_problem(exc)
+    finally:
+        os.close(fd)
+    if data is None:
+        return "is too large to be a keypair file"
     return _parse_keypair(data)
 
 
-def _file_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be a keypair file, judging by its metadata alone."""
-    try:
-        info = path.stat()
-    except OSError as exc:
-        return _os_problem(exc)
+def _read_at_most(fd: int, limit: int) -> bytes | None:
+    """Everything left in ``fd``, or ``None`` if that is more than ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = os.read(fd, limit + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+
+
+def _file_problem(info: os.stat_result, path: Path) -> str | None:
+    """Why the file ``info`` describes cannot be a keypair file, judging by its metadata."""
     if stat.S_ISDIR(info.st_mode):
         return "is a directory, not a keypair file"
     if not stat.S_ISREG(info.st_mode):

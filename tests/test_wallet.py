@@ -408,6 +408,42 @@ def test_keypair_file_that_is_not_a_regular_file(tmp_path: Path) -> None:
         Wallet.from_keypair_file(fifo)
 
 
+@POSIX_ONLY
+def test_keypair_file_checked_is_the_file_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is swapped for a world-readable one right after the path is first looked
+    at (stat or open): the owner-only file that was checked is the one read."""
+    file = _write(tmp_path / "id.json", json.dumps(list(SECRET)))
+    other = Wallet.generate()
+    swap = tmp_path / "other.json"
+    other.to_keypair_file(swap)
+    swap.chmod(0o644)
+    swapped: list[str] = []
+
+    def swapping(real: Callable[..., object]) -> Callable[..., object]:
+        def call(target: object, *args: object, **kwargs: object) -> object:
+            result = real(target, *args, **kwargs)
+            if (
+                not swapped
+                and isinstance(target, (str, os.PathLike))
+                and (os.fspath(target) == str(file))
+            ):
+                swapped.append(real.__name__)
+                os.replace(swap, file)
+            return result
+
+        return call
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "stat", swapping(os.stat))
+        patched.setattr(os, "open", swapping(os.open))
+        loaded = Wallet.from_keypair_file(file)
+    assert swapped
+    assert loaded.address == ADDRESS
+    assert loaded != other
+
+
 # ---------------------------------------------------------------------------- bad base58
 
 
