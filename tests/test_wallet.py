@@ -635,11 +635,17 @@ def test_without_the_extra_says_which_to_install(
         _assert_no_secret(str(info.value))
 
 
-def test_importing_the_module_does_not_import_the_extra() -> None:
+@pytest.mark.parametrize("blocked", [False, True], ids=["installed", "blocked"])
+def test_importing_the_package_does_not_import_the_extra(blocked: bool) -> None:
+    """The base install: the package, the wallet module, the emulator and the command line
+    import without the wallet extra, and do not import it when it is installed."""
     code = (
         "import json, sys\n"
-        "import pumpfun_async, pumpfun_async._wallet\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        f"if {blocked}:\n"
+        "    for name in ('cryptography', 'base58', 'jwt'):\n"
+        "        sys.modules[name] = None\n"
+        "import pumpfun_async, pumpfun_async._wallet, pumpfun_async.testing, pumpfun_async.cli\n"
+        "print(json.dumps(sorted(n for n, m in sys.modules.items() if m is not None)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
