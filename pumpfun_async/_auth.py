@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -14,11 +15,12 @@ from .errors import AuthenticationError, ValidationError
 if TYPE_CHECKING:
     from ._wallet import Wallet
 
-__all__ = ["Credentials", "token_expiry"]
+__all__ = ["Credentials", "renewal_time", "token_expiry"]
 
 logger = logging.getLogger("pumpfun_async")
 
-#: Sign in again this many seconds before the token's ``exp`` (pump.fun's last ~30 days).
+#: Sign in again this many seconds before the token's ``exp`` (pump.fun's last ~30 days);
+#: a token living less than twice as long is renewed halfway through its life instead.
 RENEW_MARGIN = 300.0
 
 Login = Callable[[dict[str, Any]], Awaitable[tuple[Any, Mapping[str, str]]]]
@@ -31,29 +33,55 @@ def token_expiry(token: str) -> float | None:
     The signature is not checked: the server checks it; the client only wants to know when
     to sign in again. Needs PyJWT (the wallet extra).
     """
+    return _number(_claims(token).get("exp"))
+
+
+def renewal_time(token: str, *, obtained_at: float) -> float | None:
+    """When to sign in again for ``token``, as a Unix time; ``None`` if it has no ``exp``.
+
+    That is :data:`RENEW_MARGIN` seconds before ``exp``, or halfway through the token's
+    lifetime if that is sooner: the lifetime is ``exp - iat``, or ``exp - obtained_at``
+    (when the client got the token) without an ``iat`` claim.
+    """
+    claims = _claims(token)
+    expires_at = _number(claims.get("exp"))
+    if expires_at is None:
+        return None
+    issued_at = _number(claims.get("iat"))
+    lifetime = expires_at - (obtained_at if issued_at is None else issued_at)
+    return expires_at - max(0.0, min(RENEW_MARGIN, lifetime / 2))
+
+
+def _claims(token: str) -> dict[str, Any]:
     import jwt  # the wallet extra, which every caller has (a Wallet checks for it)
 
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    exp = claims.get("exp")
-    return float(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 class Credentials:
     """The secrets one client (and every view of it) sends, kept only in header maps.
 
     With a wallet, the token is obtained and renewed by signing in: before a request when
-    there is no token or it expires within :data:`RENEW_MARGIN` seconds, and once after a
+    there is no token or it is due for renewal (see :func:`renewal_time`), and once after a
     401. Concurrent callers share one sign-in.
     """
 
     __slots__ = (
         "_client_key",
         "_clock",
-        "_expires_at",
         "_lock",
+        "_renew_at",
         "_token",
         "_user_agent",
         "body_headers",
@@ -96,7 +124,11 @@ class Credentials:
 
     def _set_token(self, token: str | None) -> None:
         self._token = token
-        self._expires_at = token_expiry(token) if token and self.wallet is not None else None
+        self._renew_at = (
+            renewal_time(token, obtained_at=self._clock())
+            if token and self.wallet is not None
+            else None
+        )
         plain = {"Accept": "application/json", "User-Agent": self._user_agent}
         if token:
             plain["Authorization"] = f"Bearer {token}"
@@ -122,7 +154,7 @@ class Credentials:
             return False
         if self._token is None:
             return True
-        return self._expires_at is not None and self._expires_at - self._clock() <= RENEW_MARGIN
+        return self._renew_at is not None and self._clock() >= self._renew_at
 
     async def sign_in(self, send: Login, *, stale: str | None) -> str:
         """Sign in with the wallet, unless another caller already replaced ``stale``.

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import jwt
 import orjson
 import pytest
 
@@ -19,7 +20,7 @@ from pumpfun_async import (
     ValidationError,
     Wallet,
 )
-from pumpfun_async._auth import RENEW_MARGIN, token_expiry
+from pumpfun_async._auth import RENEW_MARGIN, renewal_time, token_expiry
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
 LIFETIME = 3600.0
@@ -232,3 +233,49 @@ def test_the_sync_client_signs_in_too(threaded_emu: Emulator, wallet: Wallet) ->
         token = client.login()
     assert token == threaded_emu.issued_tokens[-1].token
     assert [r.endpoint for r in threaded_emu.requests] == ["login", "like", "login"]
+
+
+# ---------------------------------------------------------------------------- renewal
+
+
+async def test_a_short_lived_token_is_renewed_halfway(wallet: Wallet, clock: Clock) -> None:
+    async with (
+        Emulator(require_captcha=False, wall_clock=clock, token_lifetime=120) as emu,
+        signed_in_client(emu, wallet, clock) as client,
+    ):
+        await client.like(DOCS_MINT)
+        issued = emu.issued_tokens[0]
+        for _ in range(3):
+            clock.now += 15  # still within the first half of its 120 s
+            await client.unlike(DOCS_MINT)
+        assert endpoints(emu) == ["login", "like", "unlike", "unlike", "unlike"]
+        clock.now = issued.issued_at + 60  # halfway: sign in again before sending
+        await client.like(DOCS_MINT)
+        await client.unlike(DOCS_MINT)
+    assert endpoints(emu)[5:] == ["login", "like", "unlike"]
+
+
+def test_the_renewal_margin() -> None:
+    def token(**claims: float) -> str:
+        return jwt.encode(claims, "secret-of-at-least-32-bytes-for-hs256", algorithm="HS256")
+
+    assert renewal_time(token(iat=1000, exp=1000 + 86400), obtained_at=0) == 1000 + 86400 - 300
+    assert renewal_time(token(iat=1000, exp=1120), obtained_at=0) == 1060
+    assert renewal_time(token(exp=1120), obtained_at=1020) == 1070  # no iat: when obtained
+    assert renewal_time(token(iat=1000, exp=900), obtained_at=0) == 900
+    assert renewal_time(token(iat=1000), obtained_at=0) is None
+    assert renewal_time("not a jwt", obtained_at=0) is None
+
+
+async def test_concurrent_calls_near_expiry_renew_once(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    async with signed_in_client(emu, wallet, clock) as client:
+        await client.like(DOCS_MINT)
+        clock.now += LIFETIME - RENEW_MARGIN + 1  # within the margin
+        await asyncio.gather(*(client.unlike(DOCS_MINT) for _ in range(10)))
+    assert endpoints(emu).count("login") == 2
+    assert endpoints(emu)[:3] == ["login", "like", "login"]
+    assert {r.headers["Authorization"] for r in emu.requests_for("unlike")} == {
+        f"Bearer {emu.issued_tokens[-1].token}"
+    }
