@@ -15,6 +15,7 @@ import pytest
 from pumpfun_async import (
     AsyncPumpFunClient,
     AuthenticationError,
+    PermissionDeniedError,
     PumpFunClient,
     RetryPolicy,
     ValidationError,
@@ -279,3 +280,31 @@ async def test_concurrent_calls_near_expiry_renew_once(
     assert {r.headers["Authorization"] for r in emu.requests_for("unlike")} == {
         f"Bearer {emu.issued_tokens[-1].token}"
     }
+
+
+# ---------------------------------------------------------------------------- what a 4xx does
+
+
+async def test_a_reply_repeated_after_a_401_is_posted_once(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    before = len(emu.state.replies.get(DOCS_MINT, []))
+    async with signed_in_client(emu, wallet, clock) as client:
+        await client.like(DOCS_MINT)
+        emu.revoke_tokens()
+        reply = await client.create_reply(DOCS_MINT, "gm, signed in again")
+    assert reply is not None
+    assert [r.status for r in emu.requests_for("create_reply")] == [401, 201]
+    assert endpoints(emu) == ["login", "like", "create_reply", "login", "create_reply"]
+    replies = emu.state.replies[DOCS_MINT]
+    assert len(replies) == before + 1
+    assert [r["text"] for r in replies].count("gm, signed in again") == 1
+
+
+async def test_a_403_does_not_sign_in_again(emu: Emulator, wallet: Wallet, clock: Clock) -> None:
+    emu.add_fault("unlike", "status:403")
+    async with signed_in_client(emu, wallet, clock) as client:
+        await client.like(DOCS_MINT)
+        with pytest.raises(PermissionDeniedError):
+            await client.unlike(DOCS_MINT)
+    assert endpoints(emu) == ["login", "like", "unlike"]
