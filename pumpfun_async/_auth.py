@@ -74,13 +74,13 @@ class Credentials:
 
     With a wallet, the token is obtained and renewed by signing in: before a request when
     there is no token or it is due for renewal (see :func:`renewal_time`), and once after a
-    401. Concurrent callers share one sign-in.
+    401. Concurrent callers share one sign-in attempt and its outcome, failure included.
     """
 
     __slots__ = (
+        "_attempt",
         "_client_key",
         "_clock",
-        "_lock",
         "_renew_at",
         "_token",
         "_user_agent",
@@ -103,7 +103,7 @@ class Credentials:
         self.wallet = wallet
         self._client_key = client_key
         self._clock = clock
-        self._lock: asyncio.Lock | None = None
+        self._attempt: asyncio.Task[str] | None = None
         self._user_agent = user_agent
         self.login_headers = {
             "Accept": "application/json",
@@ -161,36 +161,57 @@ class Credentials:
 
         ``stale`` is the token the caller saw (``None`` for none): when the current token
         differs from it and is fresh, someone signed in meanwhile and it is returned as is.
+        A caller arriving while a sign-in is in flight waits for that one and gets its
+        token or its exception; the sign-in runs in a task of its own, so it carries on
+        for the others when the caller that started it is cancelled.
+
+        Raises:
+            AuthenticationError: The server refused the sign-in (401), or its answer
+                carried no token.
         """
         wallet = self.wallet
         if wallet is None:
             raise ValidationError(
                 "wallet", "signing in needs a wallet: pass wallet=Wallet.from_keypair_file(...)"
             )
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            current = self._token
-            if current is not None and current != stale and not self.needs_sign_in():
-                return current
-            signed = wallet.sign_in_message(int(self._clock() * 1000))
-            body = {
-                "address": signed.address,
-                "signature": signed.signature,
-                "timestamp": signed.timestamp,
-            }
-            data, cookies = await send(body)
-            token = cookies.get("auth_token") or _body_token(data)
-            if not token:
-                raise AuthenticationError(
-                    "the sign-in answer carried no token (no auth_token cookie, no access_token)",
-                    status=200,
-                    method="POST",
-                    path="/auth/login",
-                )
-            self._set_token(token)
-            logger.info("signed in to pump.fun as %s", wallet.address)
-            return token
+        current = self._token
+        if current is not None and current != stale and not self.needs_sign_in():
+            return current
+        attempt = self._attempt
+        if attempt is None or attempt.done():
+            attempt = asyncio.ensure_future(self._sign_in(wallet, send))
+            attempt.add_done_callback(self._attempt_done)
+            self._attempt = attempt
+        return await asyncio.shield(attempt)
+
+    def _attempt_done(self, attempt: asyncio.Task[str]) -> None:
+        if self._attempt is attempt:
+            self._attempt = None
+        # Every waiter may have been cancelled: mark the outcome as seen, so asyncio does
+        # not warn that the task's exception was never retrieved.
+        if not attempt.cancelled():
+            attempt.exception()
+
+    async def _sign_in(self, wallet: Wallet, send: Login) -> str:
+        """One sign-in attempt: sign, ``POST /auth/login``, keep the token."""
+        signed = wallet.sign_in_message(int(self._clock() * 1000))
+        body = {
+            "address": signed.address,
+            "signature": signed.signature,
+            "timestamp": signed.timestamp,
+        }
+        data, cookies = await send(body)
+        token = cookies.get("auth_token") or _body_token(data)
+        if not token:
+            raise AuthenticationError(
+                "the sign-in answer carried no token (no auth_token cookie, no access_token)",
+                status=200,
+                method="POST",
+                path=LOGIN.path,
+            )
+        self._set_token(token)
+        logger.info("signed in to pump.fun as %s", wallet.address)
+        return token
 
 
 def _body_token(data: Any) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -21,7 +22,7 @@ from pumpfun_async import (
     ValidationError,
     Wallet,
 )
-from pumpfun_async._auth import RENEW_MARGIN, renewal_time, token_expiry
+from pumpfun_async._auth import RENEW_MARGIN, Credentials, renewal_time, token_expiry
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
 LIFETIME = 3600.0
@@ -234,6 +235,90 @@ def test_the_sync_client_signs_in_too(threaded_emu: Emulator, wallet: Wallet) ->
         token = client.login()
     assert token == threaded_emu.issued_tokens[-1].token
     assert [r.endpoint for r in threaded_emu.requests] == ["login", "like", "login"]
+
+
+# ---------------------------------------------------------------------------- one attempt, shared
+
+
+def refused_sign_ins(client: AsyncPumpFunClient, clock: Clock) -> None:
+    """Make every sign-in of ``client`` be refused: its timestamps are 10 minutes off."""
+    client._transport.credentials._clock = lambda: clock.now - 600
+
+
+async def test_a_refused_sign_in_is_shared_by_concurrent_callers(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        refused_sign_ins(client, clock)
+        results = await asyncio.gather(
+            *(client.like(DOCS_MINT) for _ in range(10)), return_exceptions=True
+        )
+        assert endpoints(emu) == ["login"]
+        assert all(isinstance(result, AuthenticationError) for result in results), results
+        assert {str(result) for result in results} == {
+            "HTTP 401: Sign-in timestamp is too far from the server time (POST /auth/login)"
+        }
+        with pytest.raises(AuthenticationError):
+            await client.like(DOCS_MINT)  # a later call tries again
+    assert endpoints(emu) == ["login", "login"]
+
+
+class Gate:
+    """A ``send`` for :meth:`Credentials.sign_in` that answers only once opened."""
+
+    def __init__(self, answer: tuple[Any, dict[str, str]] | BaseException) -> None:
+        self.answer = answer
+        self.calls = 0
+        self.opened = asyncio.Event()
+
+    async def __call__(self, body: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        self.calls += 1
+        await self.opened.wait()
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        return self.answer
+
+
+async def test_cancelling_the_caller_that_started_a_sign_in(wallet: Wallet) -> None:
+    credentials = Credentials(token=None, client_key=None, user_agent="test", wallet=wallet)
+    send = Gate(({"access_token": "the-token"}, {}))
+    first = asyncio.create_task(credentials.sign_in(send, stale=None))
+    await asyncio.sleep(0)
+    others = [asyncio.create_task(credentials.sign_in(send, stale=None)) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert send.calls == 1
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    send.opened.set()
+    assert await asyncio.gather(*others) == ["the-token"] * 3
+    assert send.calls == 1
+    assert credentials.token == "the-token"
+
+
+async def test_a_failure_nobody_waits_for_is_not_reported(wallet: Wallet) -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        credentials = Credentials(token=None, client_key=None, user_agent="test", wallet=wallet)
+        send = Gate(AuthenticationError("refused", status=401))
+        callers = [asyncio.create_task(credentials.sign_in(send, stale=None)) for _ in range(2)]
+        await asyncio.sleep(0)
+        attempt = credentials._attempt
+        assert attempt is not None
+        for caller in callers:
+            caller.cancel()
+        await asyncio.gather(*callers, return_exceptions=True)
+        send.opened.set()
+        await asyncio.wait([attempt])
+        assert credentials._attempt is None
+        del attempt, callers
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert reported == []
 
 
 # ---------------------------------------------------------------------------- renewal
