@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._endpoints import LOGIN, Endpoint
-from .errors import AuthenticationError, ValidationError
+from .errors import APIError, AuthenticationError, BlockedError, ValidationError
 
 if TYPE_CHECKING:
     from ._wallet import Wallet
@@ -166,8 +166,8 @@ class Credentials:
         for the others when the caller that started it is cancelled.
 
         Raises:
-            AuthenticationError: The server refused the sign-in (401), or its answer
-                carried no token.
+            AuthenticationError: The server refused the sign-in (any 4xx answer but 429,
+                with the server's status and message), or its answer carried no token.
         """
         wallet = self.wallet
         if wallet is None:
@@ -200,7 +200,13 @@ class Credentials:
             "signature": signed.signature,
             "timestamp": signed.timestamp,
         }
-        data, cookies = await send(body)
+        try:
+            data, cookies = await send(body)
+        except APIError as error:
+            refused = _refused(error)
+            if refused is None:
+                raise
+            raise refused from error
         token = cookies.get("auth_token") or _body_token(data)
         if not token:
             raise AuthenticationError(
@@ -212,6 +218,29 @@ class Credentials:
         self._set_token(token)
         logger.info("signed in to pump.fun as %s", wallet.address)
         return token
+
+
+def _refused(error: BaseException) -> AuthenticationError | None:
+    """The :class:`AuthenticationError` a 4xx answer to a sign-in stands for, if it is one.
+
+    A 429 stays a ``RateLimitError`` (it says when to try again) and a block page stays a
+    ``BlockedError`` (the network, not the sign-in, is refused).
+    """
+    if (
+        not isinstance(error, APIError)
+        or isinstance(error, (AuthenticationError, BlockedError))
+        or not 400 <= error.status < 500
+        or error.status == 429
+    ):
+        return None
+    return AuthenticationError(
+        error.message,
+        status=error.status,
+        body=error.body,
+        code=error.code,
+        method=error.method,
+        path=error.path,
+    )
 
 
 def _body_token(data: Any) -> str | None:

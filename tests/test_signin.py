@@ -16,14 +16,16 @@ import pytest
 from pumpfun_async import (
     AsyncPumpFunClient,
     AuthenticationError,
+    BlockedError,
     PermissionDeniedError,
     PumpFunClient,
+    RateLimitError,
     RetryPolicy,
     ValidationError,
     Wallet,
 )
 from pumpfun_async._auth import RENEW_MARGIN, Credentials, renewal_time, token_expiry
-from pumpfun_async.testing import DOCS_MINT, Emulator
+from pumpfun_async.testing import DOCS_MINT, Emulator, Fault
 
 LIFETIME = 3600.0
 
@@ -393,3 +395,30 @@ async def test_a_403_does_not_sign_in_again(emu: Emulator, wallet: Wallet, clock
         with pytest.raises(PermissionDeniedError):
             await client.unlike(DOCS_MINT)
     assert endpoints(emu) == ["login", "like", "unlike"]
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 422])
+async def test_a_sign_in_answered_with_a_4xx_is_an_authentication_error(
+    emu: Emulator, wallet: Wallet, clock: Clock, status: int
+) -> None:
+    emu.add_fault("login", Fault.http_status(status, {"message": f"no sign-in ({status})"}))
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.like(DOCS_MINT)
+    assert info.value.status == status
+    assert info.value.message == f"no sign-in ({status})"
+    assert info.value.body == {"message": f"no sign-in ({status})"}
+    assert (info.value.method, info.value.path) == ("POST", "/auth/login")
+    assert endpoints(emu) == ["login"]
+
+
+async def test_a_throttled_or_blocked_sign_in_keeps_its_error(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    emu.add_fault("login", "status:429")
+    emu.add_fault("login", "block")
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        with pytest.raises(RateLimitError):
+            await client.login()
+        with pytest.raises(BlockedError):
+            await client.login()
