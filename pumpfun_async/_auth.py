@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -194,15 +195,13 @@ class Credentials:
 
     async def _sign_in(self, wallet: Wallet, send: Login) -> str:
         """One sign-in attempt: sign, ``POST /auth/login``, keep the token."""
-        signed = wallet.sign_in_message(int(self._clock() * 1000))
-        body = {
-            "address": signed.address,
-            "signature": signed.signature,
-            "timestamp": signed.timestamp,
-        }
         try:
-            data, cookies = await send(body)
-        except APIError as error:
+            # The body is built in the call, so no local of this frame holds the signature.
+            data, cookies = await send(wallet.sign_in_message(int(self._clock() * 1000)).as_body())
+        except Exception as error:
+            # The frames the error went through hold the request body (the signature, a
+            # short-lived credential) in their locals: clear them, as they are finished.
+            traceback.clear_frames(error.__traceback__)
             refused = _refused(error)
             if refused is None:
                 raise

@@ -25,6 +25,7 @@ from pumpfun_async import (
     Wallet,
 )
 from pumpfun_async._auth import RENEW_MARGIN, Credentials, renewal_time, token_expiry
+from pumpfun_async._wallet import SignIn
 from pumpfun_async.testing import DOCS_MINT, Emulator, Fault
 
 LIFETIME = 3600.0
@@ -422,3 +423,58 @@ async def test_a_throttled_or_blocked_sign_in_keeps_its_error(
             await client.login()
         with pytest.raises(BlockedError):
             await client.login()
+
+
+# ---------------------------------------------------------------------------- secrecy
+
+
+def _holds(value: object, secret: str, depth: int = 0) -> bool:
+    """Whether ``value`` (or what it contains) holds ``secret``."""
+    if depth > 5:
+        return False
+    if isinstance(value, SignIn):
+        return value.signature == secret
+    if isinstance(value, str):
+        return secret in value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return secret.encode() in bytes(value)
+    if isinstance(value, dict):
+        return any(_holds(v, secret, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_holds(v, secret, depth + 1) for v in value)
+    return False
+
+
+def _frames(error: BaseException) -> Iterator[tuple[str, dict[str, Any]]]:
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        tb = current.__traceback__
+        while tb is not None:
+            yield tb.tb_frame.f_code.co_name, dict(tb.tb_frame.f_locals)
+            tb = tb.tb_next
+        pending += [current.__cause__, current.__context__]
+
+
+@pytest.mark.parametrize("fault", ["status:401", "status:400", "status:201"])
+async def test_the_signature_is_not_left_in_traceback_locals(
+    emu: Emulator, wallet: Wallet, clock: Clock, fault: str
+) -> None:
+    emu.add_fault("login", fault)
+    signature = wallet.sign_in_message(int(clock.now * 1000)).signature
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        with pytest.raises(AuthenticationError) as info:
+            await client.like(DOCS_MINT)
+    assert orjson.loads(emu.requests[0].body)["signature"] == signature  # it was sent
+    holding = [
+        (function, name)
+        for function, variables in _frames(info.value)
+        if function != "test_the_signature_is_not_left_in_traceback_locals"  # this test's
+        for name, value in variables.items()
+        if _holds(value, signature)
+    ]
+    assert holding == []
