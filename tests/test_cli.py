@@ -20,6 +20,7 @@ from aioresponses import aioresponses
 import pumpfun_async
 from pumpfun_async import ENDPOINTS, AsyncPumpFunClient, Report, ReportType, __version__, cli
 from pumpfun_async.cli import Subcommands, UsageError, build_parser, main
+from pumpfun_async.cli._login import store_token
 from pumpfun_async.cli._output import print_human, print_json
 
 from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
@@ -363,6 +364,29 @@ def test_a_secret_echoed_by_the_server_is_hidden(
     status, _, err = run(capsys, "like", MINT)  # run() checks the token is not printed
     assert status == 1
     assert err == f"error: HTTP 401: token *** is not valid (POST /likes/{MINT})\n"
+
+
+def test_the_stored_token_echoed_by_the_server_is_hidden(
+    mocked: aioresponses, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stored = "stored.login-token.from-pumpfun-login"
+    store_token(BASE, stored, USER)
+    message = f"token {stored} has been revoked"
+    answer(mocked, "POST", f"/likes/{MINT}", status=401, payload={"message": message})
+    status = main(["--base-url", BASE, "--max-retries", "0", "--no-rate-limit", "like", MINT])
+    out, err = capsys.readouterr()
+    assert sent(mocked)[0][2]["headers"]["Authorization"] == f"Bearer {stored}"  # the one used
+    assert status == 1
+    assert stored not in out + err
+    assert err == f"error: HTTP 401: token *** has been revoked (POST /likes/{MINT})\n"
+
+
+def test_a_bad_base_url_with_stored_tokens_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store_token(BASE, "stored.login-token.from-pumpfun-login", USER)
+    assert main(["--base-url", "ftp://api.test", "like", MINT]) == 2
+    assert "base_url" in capsys.readouterr().err
 
 
 def test_rate_limit_says_when_to_retry(

@@ -60,7 +60,7 @@ from pumpfun_async.cli._commands import (
     make_client,
 )
 from pumpfun_async.cli._demo import add_demo_command
-from pumpfun_async.cli._login import add_login_commands
+from pumpfun_async.cli._login import add_login_commands, stored_token
 from pumpfun_async.cli._output import one_line
 from pumpfun_async.cli._serve import add_emulator_command
 from pumpfun_async.errors import PumpFunError, RateLimitError, ValidationError
@@ -156,33 +156,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else 2
     handler: Handler = args.handler
-    secrets = [
+    secrets = _secrets(args)
+    try:
+        return handler(args, sys.stdout)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130, secrets, args)
+    except (UsageError, ValidationError) as exc:
+        return _fail(str(exc), 2, secrets, args)
+    except RateLimitError as exc:
+        wait = "" if exc.retry_after is None else f"; retry after {exc.retry_after:g} s"
+        return _fail(f"{exc}{wait}", 1, secrets, args)
+    except PumpFunError as exc:
+        return _fail(str(exc), 1, secrets, args)
+
+
+def _secrets(args: argparse.Namespace) -> list[str]:
+    """What an error message must not show: the token and client key, given or stored."""
+    return [
         secret.strip()
         for secret in (
             args.token,
             args.client_key,
             os.environ.get("PUMPFUN_TOKEN"),
             os.environ.get("PUMPFUN_CLIENT_KEY"),
+            _stored_token(args.base_url),
         )
         # Very short values are not real secrets, and masking them would mangle words.
         if secret and len(secret.strip()) >= _MIN_SECRET_LENGTH
     ]
+
+
+def _stored_token(base_url: str | None) -> str | None:
+    """The token ``pumpfun login`` stored for ``base_url``; ``None`` for a bad URL."""
     try:
-        return handler(args, sys.stdout)
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130, secrets)
-    except (UsageError, ValidationError) as exc:
-        return _fail(str(exc), 2, secrets)
-    except RateLimitError as exc:
-        wait = "" if exc.retry_after is None else f"; retry after {exc.retry_after:g} s"
-        return _fail(f"{exc}{wait}", 1, secrets)
-    except PumpFunError as exc:
-        return _fail(str(exc), 1, secrets)
+        return stored_token(base_url)
+    except ValidationError:  # reported by the command itself
+        return None
 
 
-def _fail(message: str, status: int, secrets: Sequence[str]) -> int:
-    """Print ``error: message`` as one line on stderr, without secrets or control characters."""
-    for secret in secrets:
+def _fail(message: str, status: int, secrets: Sequence[str], args: argparse.Namespace) -> int:
+    """Print ``error: message`` as one line on stderr, without secrets or control characters.
+
+    The secrets are those of the start and of now: ``pumpfun login`` may have stored a new
+    token meanwhile.
+    """
+    # Longest first, so that a secret containing another is masked whole.
+    for secret in sorted({*secrets, *_secrets(args)}, key=len, reverse=True):
         message = message.replace(secret, "***")
     print(f"error: {one_line(message)}", file=sys.stderr)
     return status
