@@ -33,13 +33,19 @@ async def paginate(
     ``fetch(offset)`` returns a page's items and the server's "has more" flag (``None`` when
     the endpoint has none: then a short or empty page ends the walk). An item seen before,
     because the list moved while it was walked, is yielded once.
+
+    Two full pages in a row with nothing new also end it: a server that ignores the offset
+    would otherwise be asked for the same page forever. (One such page can happen when as
+    many items as a page holds arrive at the head of the list meanwhile.)
     """
     if max_items == 0:
         return
     seen: set[Hashable] = set()
     offset = 0
+    pages_without_news = 0
     while True:
         items, has_more = await fetch(offset)
+        before = len(seen)
         for item in items:
             identity = key(item)
             if identity in seen:
@@ -50,4 +56,7 @@ async def paginate(
                 return
         offset += len(items)
         if not items or has_more is False or (has_more is None and len(items) < page_size):
+            return
+        pages_without_news = pages_without_news + 1 if len(seen) == before else 0
+        if pages_without_news == 2:
             return
