@@ -187,26 +187,35 @@ class StateCache:
     ) -> bool:
         """Run ``send`` unless every key is already known to be ``desired``; then record it.
 
-        Calls for the same first key on the same event loop wait for one another, so the
-        second of two concurrent likes of one coin finds the first one's result. Returns
-        whether a request was sent.
+        Calls on the same event loop that touch a key in common wait for one another, so
+        the second of two concurrent likes of one coin finds the first one's result, and an
+        item's bookmark changes land in the cache in the order the server got them. A call
+        takes every one of its keys at once, or waits: it never holds some while waiting
+        for others, so two calls cannot deadlock. Returns whether a request was sent.
         """
         loop = asyncio.get_running_loop()
-        slot = (loop, kind, keys[0])
-        while (busy := self._inflight.get(slot)) is not None:
+        slots = [(loop, kind, key) for key in dict.fromkeys(keys)]
+        inflight = self._inflight
+        while True:
+            busy = next((f for slot in slots if (f := inflight.get(slot)) is not None), None)
+            if busy is None:
+                break
             await asyncio.shield(busy)
+        # No await between the check above and the claim below: the claim is all or nothing.
         if all(self._get(kind, key) is desired for key in keys):
             with self._lock:
                 self._skipped += 1
             return False
         done: asyncio.Future[None] = loop.create_future()
-        self._inflight[slot] = done
+        for slot in slots:
+            inflight[slot] = done
         try:
             await send()
             for key in keys:
                 self._set(kind, key, desired)
         finally:
-            del self._inflight[slot]
+            for slot in slots:
+                del inflight[slot]
             done.set_result(None)
         return True
 

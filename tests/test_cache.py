@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -17,10 +17,20 @@ from pumpfun_async import (
     StateCache,
     ValidationError,
 )
+from pumpfun_async._cache import bookmark_keys
 from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
 
 MINTS = [c["mint"] for c in default_coins()]
 UNKNOWN = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
+
+
+async def until(condition: Callable[[], bool], *, turns: int = 1000) -> None:
+    """Let other tasks run until ``condition()`` holds."""
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition never became true")
 
 
 @pytest.fixture
@@ -158,6 +168,115 @@ async def test_a_cancelled_call_lets_the_next_one_through(emu: Emulator) -> None
         with pytest.raises(asyncio.CancelledError):
             await first
     assert cache.is_liked(DOCS_MINT) is True
+
+
+class FakeBookmarks:
+    """A server that acts on a bookmark change at once but whose answer can be held back."""
+
+    def __init__(self) -> None:
+        self.items: set[str] = set()
+        self.log: list[str] = []
+        self.held: dict[str, asyncio.Event] = {}
+
+    def change(
+        self, name: str, collections: list[str], present: bool
+    ) -> Callable[[], Awaitable[None]]:
+        async def send() -> None:
+            (self.items.update if present else self.items.difference_update)(collections)
+            self.log.append(name)
+            answer = self.held.get(name)
+            if answer is not None:
+                await answer.wait()
+
+        return send
+
+    def hold(self, name: str) -> asyncio.Event:
+        self.held[name] = asyncio.Event()
+        return self.held[name]
+
+
+async def test_overlapping_bookmark_changes_go_one_after_another() -> None:
+    # An addition to collections a and b, and a removal from b only: they share the fact
+    # "item is in b" though not their first collection, so the removal must wait.
+    cache, server, item = StateCache(), FakeBookmarks(), DOCS_MINT
+    answer = server.hold("add a b")
+    adding = asyncio.ensure_future(
+        cache.apply(
+            "bookmark",
+            bookmark_keys(item, ["a", "b"]),
+            True,
+            server.change("add a b", ["a", "b"], True),
+        )
+    )
+    await until(lambda: server.log == ["add a b"])
+    removing = asyncio.ensure_future(
+        cache.apply(
+            "bookmark",
+            bookmark_keys(item, ["b"]),
+            False,
+            server.change("remove b", ["b"], False),
+        )
+    )
+    for _ in range(20):
+        await asyncio.sleep(0)
+    answer.set()
+    assert list(await asyncio.gather(adding, removing)) == [True, True]
+    assert server.items == {"a"}
+    assert cache.is_bookmarked(item, "a") is True
+    assert cache.is_bookmarked(item, "b") is False  # what the server holds
+    assert server.log == ["add a b", "remove b"]  # the removal waited for the answer
+    # So adding the item to b again is sent, not skipped.
+    add_b = server.change("add b", ["b"], True)
+    assert await cache.apply("bookmark", bookmark_keys(item, ["b"]), True, add_b) is True
+    assert server.items == {"a", "b"}
+
+
+async def test_calls_sharing_keys_in_any_order_do_not_deadlock() -> None:
+    cache, server = StateCache(), FakeBookmarks()
+    gates = [server.hold(f"call {i}") for i in range(4)]
+    sets = [["a", "b"], ["b", "a"], ["b", "c"], ["x"]]
+    calls = [
+        asyncio.ensure_future(
+            cache.apply(
+                "bookmark",
+                bookmark_keys(DOCS_MINT, collections),
+                True,
+                server.change(f"call {i}", collections, True),
+            )
+        )
+        for i, collections in enumerate(sets)
+    ]
+    await until(lambda: len(server.log) == 2)
+    assert server.log == ["call 0", "call 3"]  # x shares nothing, so it is not held up
+    for gate in gates:
+        gate.set()
+    assert await asyncio.gather(*calls) == [True, False, True, True]
+    assert server.log == ["call 0", "call 3", "call 2"]  # call 1 found a and b known
+
+
+async def test_concurrent_bookmark_changes_leave_the_cache_as_the_server_is(
+    emu: Emulator,
+) -> None:
+    cache = StateCache()
+    emu.add_fault("add_bookmark_items", "latency:0.2")
+    async with emu.client(state_cache=cache) as client:
+        adding = asyncio.ensure_future(client.add_bookmark_items(DOCS_MINT, ["a", "b"]))
+        await until(lambda: len(emu.requests) == 1, turns=100_000)
+        await client.remove_bookmark_items(DOCS_MINT, ["b"])  # waits for the addition
+        await adding
+        in_b = [c.mint for c in await client.get_bookmark_items("b", include_nsfw=True)]
+        in_a = [c.mint for c in await client.get_bookmark_items("a", include_nsfw=True)]
+        assert (in_a, in_b) == ([DOCS_MINT], [])
+        assert cache.is_bookmarked(DOCS_MINT, "a") is True
+        assert cache.is_bookmarked(DOCS_MINT, "b") is False
+        await client.add_bookmark_items(DOCS_MINT, ["b"])
+    assert [r.endpoint for r in emu.requests if "bookmark_items" in (r.endpoint or "")] == [
+        "add_bookmark_items",
+        "remove_bookmark_items",
+        "get_bookmark_items",
+        "get_bookmark_items",
+        "add_bookmark_items",
+    ]
 
 
 async def test_views_share_the_cache(emu: Emulator) -> None:
