@@ -39,8 +39,10 @@ class StateCache:
     request per target. Something changed elsewhere (in the browser, say) is not seen: call
     :meth:`forget` or :meth:`clear` when the cache may be stale.
 
-    It is safe to share between clients and threads, and :meth:`snapshot` and
-    :meth:`from_snapshot` carry it across runs.
+    One cache describes one account: its facts are keyed by target alone. It is safe to
+    share between threads and between clients of that account (views from
+    ``with_options``, a sync and an async client), never between accounts.
+    :meth:`snapshot` and :meth:`from_snapshot` carry it across runs.
 
     Args:
         max_entries: Keep at most this many facts, dropping the least recently used;
