@@ -42,6 +42,7 @@ from _common import MINT, TOKEN, Chart, Goal, Section, like_server, standalone, 
 from anyio.from_thread import start_blocking_portal
 
 from pumpfun_async import AsyncPumpFunClient, PumpFunClient
+from pumpfun_async._sync import _submit, _wait
 
 WARMUP = 50  # calls per client before each timed run
 ROUNDS = 3
@@ -136,12 +137,12 @@ async def _running_loop() -> asyncio.AbstractEventLoop:
 def time_hop(n: int) -> list[float]:
     """The thread hop alone: a no-op coroutine run on an event-loop thread, waited for.
 
-    The same mechanism ``PumpFunClient`` uses (``asyncio.run_coroutine_threadsafe`` onto
-    the loop of an anyio blocking portal), with no request behind it.
+    The same mechanism ``PumpFunClient`` uses (its ``_submit`` hand-off, a task on the loop
+    of an anyio blocking portal, waited for), with no request behind it.
     """
     with start_blocking_portal() as portal:
         loop = portal.call(_running_loop)
-        return time_sync(lambda: asyncio.run_coroutine_threadsafe(noop(), loop).result(), n)
+        return time_sync(lambda: _wait(*_submit(noop(), loop)), n)
 
 
 @dataclass
@@ -234,7 +235,7 @@ def report(rounds: dict[str, list[Stats]], hops: list[Stats], *, n: int, quick: 
         f"| {'yes' if vs_requests < 1 else 'NO'} |",
         "",
         "Where the added cost goes: handing a no-op coroutine to an event-loop thread and "
-        "waiting for it (`asyncio.run_coroutine_threadsafe(...).result()` onto an anyio "
+        "waiting for it (a task on an anyio "
         f"portal's loop, as `PumpFunClient` does) takes {hop.median * us:.1f} µs median "
         f"({hop.p90 * us:.1f} µs p90) here with no request at all, against the "
         f"{added:.1f} µs the sync client adds. That hop is cross-thread wake-ups (the loop's "
