@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from unittest.mock import Mock
 
@@ -69,3 +70,12 @@ def sent(mocked: aioresponses) -> list[tuple[str, URL, dict[str, Any]]]:
     for (method, url), requests in mocked.requests.items():
         calls.extend((method, url, call.kwargs) for call in requests)
     return calls
+
+
+async def until(condition: Callable[[], bool], *, turns: int = 1000) -> None:
+    """Let other tasks run until ``condition()`` holds (without moving any clock)."""
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition never became true")

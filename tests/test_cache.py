@@ -20,17 +20,10 @@ from pumpfun_async import (
 from pumpfun_async._cache import bookmark_keys
 from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
 
+from .conftest import until
+
 MINTS = [c["mint"] for c in default_coins()]
 UNKNOWN = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
-
-
-async def until(condition: Callable[[], bool], *, turns: int = 1000) -> None:
-    """Let other tasks run until ``condition()`` holds."""
-    for _ in range(turns):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition never became true")
 
 
 @pytest.fixture

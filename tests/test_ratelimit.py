@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from pumpfun_async import RouteGroup, TokenBucket, ValidationError
 from pumpfun_async._ratelimit import ALL_ROUTES, default_rate_limits, normalize_rate_limits
+
+from .conftest import until
 
 # Rates below are powers of two and the fake clock starts at 0.0, so every expected time
 # is exact in binary floating point; see test_non_dyadic_rate_needs_one_sleep_per_wait.
@@ -64,15 +65,6 @@ class HeldSleep:
 
 class SleepLoopError(RuntimeError):
     """The bucket asked for more sleeps than any schedule in these tests needs."""
-
-
-async def until(condition: Callable[[], bool], *, turns: int = 1000) -> None:
-    """Let other tasks run until ``condition()`` holds (without moving any clock)."""
-    for _ in range(turns):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("condition never became true")
 
 
 async def completion_times(fake: FakeTime, bucket: TokenBucket, ids: list[int]) -> dict[int, float]:
