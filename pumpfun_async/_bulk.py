@@ -170,11 +170,15 @@ async def run_bulk(
 ) -> BulkResult[T]:
     """Call ``call(target)`` for every target, at most ``concurrency`` at a time.
 
-    Targets are drawn lazily, so only ``concurrency`` calls (and tasks) exist at once.
-    A :class:`~pumpfun_async.PumpFunError` is recorded in the target's item; with
-    ``fail_fast`` the first one cancels the calls in flight and is raised. Cancelling the
-    bulk call cancels every call in flight. Without ``keep_values`` each success is recorded
-    as ``None`` (likes and follows answer with bodies nobody needs to keep 100,000 of).
+    Targets are drawn lazily, one each time a call is about to start, so at most
+    ``concurrency`` calls (and worker tasks: fewer when there are fewer targets) exist at
+    once. A :class:`~pumpfun_async.PumpFunError` is recorded in the target's item; with
+    ``fail_fast`` the first one is raised instead. Anything raised (that error, another
+    exception from ``call``, from iterating ``targets`` or from the ``progress`` callback)
+    and cancelling the bulk call alike stop it the same way: no further target is drawn,
+    the calls in flight are cancelled and waited for, and the exception propagates, so no
+    task is left behind. Without ``keep_values`` each success is recorded as ``None``
+    (likes and follows answer with bodies nobody needs to keep 100,000 of).
     """
     workers_wanted = _check(concurrency, fail_fast)
     total = len(targets) if isinstance(targets, Sized) else None
@@ -182,29 +186,46 @@ async def run_bulk(
     drawn: list[T] = []
     outcomes: list[Any] = []
     done = 0
+    stopping = False
     source = iter(targets)
 
-    async def worker() -> None:
-        nonlocal done
+    def draw() -> int | None:
+        """The index of the next target, or ``None`` when none is left or the batch stops."""
+        if stopping:
+            return None
         for target in source:
-            index = len(drawn)
             drawn.append(target)
             outcomes.append(_PENDING)
-            try:
-                value = await call(target)
-                outcomes[index] = value if keep_values else None
-            except PumpFunError as error:
-                if fail_fast:
-                    raise
-                outcomes[index] = _Failed(error)
-            done += 1
-            if report is not None:
-                report(done, total)
+            return len(drawn) - 1
+        return None
 
-    workers = [asyncio.ensure_future(worker()) for _ in range(workers_wanted)]
+    async def worker(index: int | None) -> None:
+        nonlocal done, stopping
+        try:
+            while index is not None:
+                try:
+                    value = await call(drawn[index])
+                    outcomes[index] = value if keep_values else None
+                except PumpFunError as error:
+                    if fail_fast:
+                        raise
+                    outcomes[index] = _Failed(error)
+                done += 1
+                if report is not None:
+                    report(done, total)
+                index = draw()
+        except BaseException:
+            stopping = True  # set before any other worker can draw again
+            raise
+
+    # A worker is started only for a target already drawn: three targets, three tasks.
+    workers: list[asyncio.Future[None]] = []
     try:
+        while len(workers) < workers_wanted and (first := draw()) is not None:
+            workers.append(asyncio.ensure_future(worker(first)))
         await asyncio.gather(*workers)
     except BaseException:
+        stopping = True
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)

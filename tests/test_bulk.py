@@ -8,8 +8,16 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from pumpfun_async import BulkItem, BulkResult, NotFoundError, PumpFunClient, ValidationError
+from pumpfun_async import (
+    AsyncPumpFunClient,
+    BulkItem,
+    BulkResult,
+    NotFoundError,
+    PumpFunClient,
+    ValidationError,
+)
 from pumpfun_async._bulk import run_bulk
+from pumpfun_async._transport import Transport
 from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
 
 MINTS = [c["mint"] for c in default_coins()]
@@ -74,20 +82,22 @@ async def test_progress_callback(emu: Emulator) -> None:
 
 
 async def test_lazy_targets_keep_tasks_bounded() -> None:
-    in_flight = peak = drawn = 0
+    in_flight = peak = drawn = completed = peak_ahead = 0
 
     def targets() -> Iterator[int]:
-        nonlocal drawn
+        nonlocal drawn, peak_ahead
         for i in range(100_000):
             drawn += 1
+            peak_ahead = max(peak_ahead, drawn - completed)
             yield i
 
     async def call(target: int) -> int:
-        nonlocal in_flight, peak
+        nonlocal in_flight, peak, completed
         in_flight += 1
         peak = max(peak, in_flight)
         await asyncio.sleep(0)
         in_flight -= 1
+        completed += 1
         return target * 2
 
     tasks_before = len(asyncio.all_tasks())
@@ -105,7 +115,185 @@ async def test_lazy_targets_keep_tasks_bounded() -> None:
     assert len(result) == 100_000
     assert result[99_999].value == 199_998
     assert peak <= 8
+    assert peak_ahead <= 8  # never more targets drawn than calls finished plus concurrency
     assert watcher_peak <= 8 + 1  # the workers and the watcher itself
+
+
+async def test_like_many_holds_no_more_than_concurrency_targets_coroutines_or_tasks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 100,000 likes through the public like_many, the transport replaced by a coroutine
+    # that counts itself: created minus finished is how many exist at once.
+    concurrency, n = 8, 100_000
+    drawn = completed = created = finished = 0
+    peak_ahead = peak_coroutines = peak_tasks = 0
+    tasks_before = len(asyncio.all_tasks())
+
+    def targets() -> Iterator[str]:
+        nonlocal drawn, peak_ahead
+        for i in range(n):
+            drawn += 1
+            peak_ahead = max(peak_ahead, drawn - completed)
+            yield MINTS[i % len(MINTS)] if i % 2 else str(i)
+
+    def request(self: Transport, endpoint: object, path: str, **kwargs: object) -> object:
+        nonlocal created, peak_coroutines
+
+        async def answer() -> None:
+            nonlocal finished, peak_tasks
+            try:
+                peak_tasks = max(peak_tasks, len(asyncio.all_tasks()) - tasks_before)
+                await asyncio.sleep(0)
+            finally:
+                finished += 1
+
+        created += 1
+        peak_coroutines = max(peak_coroutines, created - finished)
+        return answer()
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal completed
+        completed = done
+
+    monkeypatch.setattr(Transport, "request", request)
+    async with AsyncPumpFunClient("t", base_url="http://api.test", rate_limit=None) as client:
+        result = await client.like_many(targets(), concurrency=concurrency, progress=progress)
+    assert len(result) == n
+    assert result.ok
+    assert created == finished == n
+    assert peak_ahead <= concurrency
+    assert peak_coroutines <= concurrency
+    assert 1 <= peak_tasks <= concurrency
+
+
+async def test_no_more_workers_than_targets() -> None:
+    before = set(asyncio.all_tasks())
+    seen: list[int] = []
+
+    async def call(target: int) -> None:
+        seen.append(len(asyncio.all_tasks() - before))
+        await asyncio.sleep(0)
+
+    result = await run_bulk(call, iter(range(3)), concurrency=16, fail_fast=False, progress=None)
+    assert len(result) == 3
+    assert max(seen) == 3  # one task per target, not sixteen
+    empty: BulkResult[int] = await run_bulk(
+        call, [], concurrency=16, fail_fast=False, progress=None
+    )
+    assert len(empty) == 0
+
+
+def _not_found(target: int) -> NotFoundError:
+    return NotFoundError("no such coin", status=404, body=None, method="POST", path=f"/{target}")
+
+
+async def test_fail_fast_starts_nothing_new_and_cancels_the_calls_in_flight() -> None:
+    # Four calls in flight: 0 fails, 1 and 2 succeed at the same moment, 3 never answers.
+    go = asyncio.Event()
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def call(target: int) -> None:
+        started.append(target)
+        try:
+            if target == 3:
+                await asyncio.Event().wait()
+            await go.wait()
+        except asyncio.CancelledError:
+            cancelled.append(target)
+            raise
+        if target == 0:
+            raise _not_found(target)
+
+    before = set(asyncio.all_tasks())
+    job = asyncio.ensure_future(
+        run_bulk(call, range(100), concurrency=4, fail_fast=True, progress=None)
+    )
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert started == [0, 1, 2, 3]
+    go.set()
+    with pytest.raises(NotFoundError):
+        await job
+    assert started == [0, 1, 2, 3]  # 1 and 2 finished, but drew no new target
+    assert cancelled == [3]
+    assert set(asyncio.all_tasks()) - before == set()
+
+
+async def test_fail_fast_through_like_many_sends_no_new_request() -> None:
+    # The emulator on a thread of its own, so this loop's tasks are the client's alone.
+    with Emulator(require_captcha=False).run_in_thread() as emu:
+        emu.add_fault("like", "latency:0.2", times=3)
+        targets = [*MINTS[:3], UNKNOWN, *MINTS[3:]]
+        before = set(asyncio.all_tasks())
+        async with emu.client() as client:
+            with pytest.raises(NotFoundError):
+                await client.like_many(targets, concurrency=4, fail_fast=True)
+            assert set(asyncio.all_tasks()) - before == set()
+        assert len(emu.requests_for("like")) == 4
+
+
+async def test_a_progress_callback_that_raises_stops_the_batch_cleanly() -> None:
+    # Its error propagates; nothing new starts, the calls in flight are cancelled.
+    go = asyncio.Event()
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def call(target: int) -> None:
+        started.append(target)
+        try:
+            if target == 3:
+                await asyncio.Event().wait()
+            await go.wait()
+        except asyncio.CancelledError:
+            cancelled.append(target)
+            raise
+
+    def progress(done: int, total: int | None) -> None:
+        if done == 1:
+            raise RuntimeError("progress broke")
+
+    before = set(asyncio.all_tasks())
+    job = asyncio.ensure_future(
+        run_bulk(call, range(100), concurrency=4, fail_fast=False, progress=progress)
+    )
+    for _ in range(10):
+        await asyncio.sleep(0)
+    go.set()
+    with pytest.raises(RuntimeError, match="progress broke"):
+        await job
+    assert started == [0, 1, 2, 3]  # 1 and 2 finished after the error, and drew nothing
+    assert cancelled == [3]
+    assert set(asyncio.all_tasks()) - before == set()
+
+
+async def test_a_progress_callback_that_raises_through_like_many() -> None:
+    def progress(done: int, total: int | None) -> None:
+        if done == 2:
+            raise RuntimeError("stop here")
+
+    with Emulator(require_captcha=False).run_in_thread() as emu:
+        before = set(asyncio.all_tasks())
+        async with emu.client() as client:
+            with pytest.raises(RuntimeError, match="stop here"):
+                await client.like_many(MINTS, concurrency=1, progress=progress)
+            assert set(asyncio.all_tasks()) - before == set()
+        assert len(emu.requests_for("like")) == 2
+
+
+async def test_an_iterable_that_raises_stops_the_batch_cleanly() -> None:
+    def targets() -> Iterator[int]:
+        yield from range(5)
+        raise LookupError("no more")
+
+    async def call(target: int) -> None:
+        await asyncio.sleep(0)
+
+    before = set(asyncio.all_tasks())
+    for concurrency in (1, 3, 8):
+        with pytest.raises(LookupError, match="no more"):
+            await run_bulk(call, targets(), concurrency=concurrency, fail_fast=False, progress=None)
+    assert set(asyncio.all_tasks()) - before == set()
 
 
 async def test_cancelling_stops_everything() -> None:
