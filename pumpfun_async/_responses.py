@@ -43,7 +43,9 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     """Read a ``Retry-After`` header as seconds to wait.
 
     Accepts delta-seconds (``"120"``, also fractional) or an HTTP date; a date in the past
-    gives ``0.0``. Anything unreadable gives ``None``, as if the header were absent.
+    gives ``0.0``. Anything unreadable gives ``None``, as if the header were absent: that
+    includes dates no ``datetime`` can hold (the year 99999999999, a time-zone offset of
+    thousands of hours) and numbers that are not finite.
     """
     if value is None:
         return None
@@ -55,12 +57,13 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except ValueError:
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+            if when.tzinfo is None:  # "-0000" means UTC with no zone information
+                when = when.replace(tzinfo=timezone.utc)
+            at = when.timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when.tzinfo is None:  # "-0000" means UTC with no zone information
-            when = when.replace(tzinfo=timezone.utc)
         current = time.time() if now is None else now
-        return max(0.0, when.timestamp() - current)
+        return max(0.0, at - current)
     if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)

@@ -310,3 +310,17 @@ async def test_with_options_shares_the_session(emu: Emulator) -> None:
         await unlimited.unlike(DOCS_MINT)
     assert patient.closed
     assert unlimited.closed
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    ["Wed, 21 Oct 99999999999 07:28:00 GMT", "Wed, 21 Oct 2015 07:28:00 +99999999999999999999"],
+)
+async def test_an_unreadable_retry_after_falls_back_to_the_backoff(
+    emu: Emulator, client: AsyncPumpFunClient, retry_after: str
+) -> None:
+    emu.add_fault("like", throttled(retry_after), times=10)
+    with pytest.raises(RateLimitError) as info:
+        await client.like(DOCS_MINT)
+    assert info.value.retry_after is None
+    assert statuses(emu, "like") == [429, 429, 429, 429]  # retried with the backoff

@@ -302,3 +302,28 @@ def test_policy_is_frozen_and_hashable() -> None:
 def test_parse_retry_after_http_date_with_injected_now() -> None:
     # 2024-02-29T12:00:00Z, asked for 90 s earlier.
     assert parse_retry_after("Thu, 29 Feb 2024 12:00:00 GMT", now=1709208000.0 - 90) == 90.0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Wed, 21 Oct 99999999999 07:28:00 GMT",  # past datetime's last year
+        "Wed, 21 Oct 2015 07:28:00 +99999999999999999999",  # an offset no int holds
+        "Wed, 21 Oct 2015 07:28:00 +9999",  # an offset of 99 hours
+        "Fri, 31 Dec 9999 23:59:59 -2359",  # past the last representable instant
+        "1e400",
+        "-1e400",
+        "nan",
+        "9" * 5000,
+        "\x00",
+        "Wed, 21 Oct",
+    ],
+)
+def test_unreadable_retry_after_is_absent_or_a_finite_wait(value: str) -> None:
+    wait = parse_retry_after(value)
+    assert wait is None or (math.isfinite(wait) and wait >= 0)
+
+
+def test_a_retry_after_date_beyond_datetime_is_treated_as_absent() -> None:
+    assert parse_retry_after("Wed, 21 Oct 99999999999 07:28:00 GMT") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 +99999999999999999999") is None
