@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,6 +24,10 @@ logger = logging.getLogger("pumpfun_async")
 #: Sign in again this many seconds before the token's ``exp`` (pump.fun's last ~30 days);
 #: a token living less than twice as long is renewed halfway through its life instead.
 RENEW_MARGIN = 300.0
+
+#: What a server-issued token must look like to be stored: RFC 6750's ``b64token`` (JWTs
+#: are one), from 16 bytes to 8 KiB, so that it can travel in an ``Authorization`` header.
+_PLAUSIBLE_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]{16,8192}=*")
 
 Login = Callable[[dict[str, Any]], Awaitable[tuple[Any, Mapping[str, str]]]]
 """Sends ``POST /auth/login`` with a body; returns the decoded JSON and the cookies set."""
@@ -168,7 +173,9 @@ class Credentials:
 
         Raises:
             AuthenticationError: The server refused the sign-in (any 4xx answer but 429,
-                with the server's status and message), or its answer carried no token.
+                with the server's status and message), or its answer carried no token or
+                one that cannot be a bearer token (control characters, spaces, too short or
+                too long); the client then keeps the token it had.
         """
         wallet = self.wallet
         if wallet is None:
@@ -210,6 +217,16 @@ class Credentials:
         if not token:
             raise AuthenticationError(
                 "the sign-in answer carried no token (no auth_token cookie, no access_token)",
+                status=200,
+                method="POST",
+                path=LOGIN.path,
+            )
+        if _PLAUSIBLE_TOKEN.fullmatch(token) is None:
+            # Stored, it would break every later request (aiohttp refuses control characters
+            # in a header) and the client with them. The value is never echoed.
+            raise AuthenticationError(
+                f"the sign-in answer carried a token that is not a plausible bearer token "
+                f"({len(token)} characters; expected 16 to 8192 of A-Z a-z 0-9 -._~+/)",
                 status=200,
                 method="POST",
                 path=LOGIN.path,

@@ -284,7 +284,7 @@ class Gate:
 
 async def test_cancelling_the_caller_that_started_a_sign_in(wallet: Wallet) -> None:
     credentials = Credentials(token=None, client_key=None, user_agent="test", wallet=wallet)
-    send = Gate(({"access_token": "the-token"}, {}))
+    send = Gate(({"access_token": "the-token-0123456789"}, {}))
     first = asyncio.create_task(credentials.sign_in(send, stale=None))
     await asyncio.sleep(0)
     others = [asyncio.create_task(credentials.sign_in(send, stale=None)) for _ in range(3)]
@@ -294,9 +294,9 @@ async def test_cancelling_the_caller_that_started_a_sign_in(wallet: Wallet) -> N
     with pytest.raises(asyncio.CancelledError):
         await first
     send.opened.set()
-    assert await asyncio.gather(*others) == ["the-token"] * 3
+    assert await asyncio.gather(*others) == ["the-token-0123456789"] * 3
     assert send.calls == 1
-    assert credentials.token == "the-token"
+    assert credentials.token == "the-token-0123456789"
 
 
 async def test_a_failure_nobody_waits_for_is_not_reported(wallet: Wallet) -> None:
@@ -478,3 +478,36 @@ async def test_the_signature_is_not_left_in_traceback_locals(
         if _holds(value, signature)
     ]
     assert holding == []
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "eyJhbGciOiJIUzI1NiJ9.e30.\x07signature",  # a control character
+        "eyJhbGciOiJIUzI1NiJ9.e30.sig\r\nX-Injected: 1",  # a header injection
+        "a token with spaces in it",
+        "short",
+        "x" * 100_000,
+        "tök" * 10,
+    ],
+)
+async def test_an_implausible_issued_token_is_refused_and_not_stored(
+    emu: Emulator, wallet: Wallet, clock: Clock, token: str
+) -> None:
+    emu.add_fault("login", Fault.http_status(201, {"access_token": token}))
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        with pytest.raises(AuthenticationError, match="not a plausible bearer token") as info:
+            await client.login()
+        assert token not in str(info.value)
+        assert not client._transport.credentials.has_token
+        await client.like(DOCS_MINT)  # the next call signs in again, and works
+    assert endpoints(emu) == ["login", "login", "like"]
+
+
+async def test_a_plausible_opaque_token_is_accepted(
+    emu: Emulator, wallet: Wallet, clock: Clock
+) -> None:
+    # Not a JWT, but a valid bearer token: kept (pump.fun may change its token format).
+    emu.add_fault("login", Fault.http_status(201, {"access_token": "opaque-Token_1234~+/=="}))
+    async with signed_in_client(emu, wallet, clock, max_retries=0) as client:
+        assert await client.login() == "opaque-Token_1234~+/=="
