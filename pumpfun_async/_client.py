@@ -27,7 +27,7 @@ from ._endpoints import ENDPOINTS, Endpoint
 from ._pagination import check_max_items, paginate
 from ._ratelimit import RateLimiter, RateLimitSetting, default_rate_limits, normalize_rate_limits
 from ._retry import RetryPolicy
-from ._transport import CaptchaSource, Timeout, Transport, logger
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, CaptchaSource, Timeout, Transport, logger
 from ._validate import (
     check_bool,
     check_datetime,
@@ -144,6 +144,14 @@ def _retry_policy(value: int | RetryPolicy) -> RetryPolicy:
     return RetryPolicy(max_retries=value)
 
 
+def _max_response_bytes(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(
+            "max_response_bytes", f"expected a positive whole number of bytes, got {value!r}"
+        )
+    return value
+
+
 def _limits(value: RateLimitSetting | _Default) -> dict[str, RateLimiter]:
     return default_rate_limits() if isinstance(value, _Default) else normalize_rate_limits(value)
 
@@ -194,6 +202,10 @@ class AsyncPumpFunClient:
         state_cache: A :class:`~pumpfun_async.StateCache` remembering what this user liked,
             followed and bookmarked, so that repeating a like, follow or bookmark (or its
             undoing) sends no request. Off by default.
+        max_response_bytes: The largest response body the client reads, in bytes
+            (16 MiB by default; after decompression). A larger ``Content-Length``, or more
+            bytes than that, raises :class:`~pumpfun_async.ResponseTooLargeError` and closes
+            the connection, so a broken or hostile server cannot exhaust memory.
 
     The token and client key never appear in ``repr()``, in exceptions or in log lines.
     """
@@ -211,6 +223,7 @@ class AsyncPumpFunClient:
         session: aiohttp.ClientSession | None = None,
         wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         token = _secret_from(token, "PUMPFUN_TOKEN", "token")
         client_key = _secret_from(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
@@ -238,6 +251,7 @@ class AsyncPumpFunClient:
             limits=_limits(rate_limit),
             session=session,
             wallet=wallet,
+            max_response_bytes=_max_response_bytes(max_response_bytes),
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -263,6 +277,11 @@ class AsyncPumpFunClient:
         return self._transport.retry
 
     @property
+    def max_response_bytes(self) -> int:
+        """The largest response body the client reads, in bytes."""
+        return self._transport.max_response_bytes
+
+    @property
     def state_cache(self) -> StateCache | None:
         """The :class:`~pumpfun_async.StateCache` in use, if any."""
         return self._state
@@ -278,6 +297,7 @@ class AsyncPumpFunClient:
         timeout: float | Timeout | _Default | None = DEFAULT,
         max_retries: int | RetryPolicy | _Default = DEFAULT,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
+        max_response_bytes: int | _Default = DEFAULT,
     ) -> _ClientT:
         """A light copy with other options, for one slow call or a bulk job.
 
@@ -292,12 +312,16 @@ class AsyncPumpFunClient:
             timeout: As for the constructor.
             max_retries: As for the constructor.
             rate_limit: As for the constructor; ``DEFAULT`` keeps the current limiters.
+            max_response_bytes: As for the constructor.
         """
         view = copy.copy(self)
         view._transport = self._transport.derive(
             timeout=None if isinstance(timeout, _Default) else Timeout.coerce(timeout),
             retry=None if isinstance(max_retries, _Default) else _retry_policy(max_retries),
             limits=None if isinstance(rate_limit, _Default) else _limits(rate_limit),
+            max_response_bytes=None
+            if isinstance(max_response_bytes, _Default)
+            else _max_response_bytes(max_response_bytes),
         )
         return view
 

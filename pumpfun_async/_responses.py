@@ -70,7 +70,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def decode_response(
-    status: int, headers: Mapping[str, str], body: bytes, *, method: str, path: str
+    status: int, headers: Mapping[str, str], body: bytes | bytearray, *, method: str, path: str
 ) -> Any:
     """Return the decoded JSON of a success (``None`` for an empty body) or raise.
 
@@ -109,8 +109,8 @@ def decode_response(
     raise _status_error(status, headers, data, _message(data), where)
 
 
-def _parse(body: bytes) -> tuple[Any, bool]:
-    if not body.strip():
+def _parse(body: bytes | bytearray) -> tuple[Any, bool]:
+    if not body or body.isspace():  # no copy of a large body, as strip() would make
         return None, True
     try:
         return orjson.loads(body), True

@@ -12,6 +12,7 @@ from .errors import (
     ConnectError,
     PumpFunError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
     TransportError,
     ValidationError,
@@ -46,6 +47,9 @@ class RetryPolicy:
       a reply or a report is never repeated after the request may have reached the server,
       so a reply is never posted twice.
 
+    An answer larger than the client's ``max_response_bytes``
+    (:class:`~pumpfun_async.ResponseTooLargeError`) is never retried: it would come again.
+
     Waits use exponential backoff with full jitter: before retry ``n`` (from 0) the wait is
     uniform in ``[0, min(max_backoff, initial_backoff * 2**n)]``. A 429 with ``Retry-After``
     waits what the server asked instead; if that is more than ``max_retry_after``, the call
@@ -70,7 +74,7 @@ class RetryPolicy:
         if not idempotent:
             return False
         if isinstance(error, TransportError):
-            return True
+            return not isinstance(error, ResponseTooLargeError)
         return isinstance(error, ServerError) and error.status in _RETRY_STATUSES
 
     def backoff(self, retry: int, *, rng: Callable[[], float] = random.random) -> float:

@@ -59,6 +59,7 @@ class PumpFunClient:
         session: aiohttp.ClientSession | None = None,
         wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
+        max_response_bytes: int = 16777216,
     ) -> None: ...
     @property
     def closed(self) -> bool: ...

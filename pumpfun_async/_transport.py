@@ -34,11 +34,20 @@ from .errors import (
     PumpFunError,
     RateLimitError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
     ValidationError,
 )
 
-__all__ = ["USER_AGENT", "Timeout", "Transport", "logger"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "USER_AGENT", "Timeout", "Transport", "logger"]
+
+#: The largest response body a client reads by default: 16 MiB, far above any page the
+#: API sends (a 1,000-reply page is about 1 MB), far below what hurts a small machine.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+# Bodies up to this size with a Content-Length and no Content-Encoding are read by aiohttp
+# in one go (the common case: likes answer with nothing, pages with a few kB). Larger or
+# unsized ones are read chunk by chunk into one buffer, so the peak stays near the limit.
+_READ_AT_ONCE = 1024 * 1024
 
 USER_AGENT = f"pumpfun-async/{__version__}"
 logger = logging.getLogger("pumpfun_async")
@@ -121,6 +130,7 @@ class Transport:
     __slots__ = (
         "_base_url",
         "_limits",
+        "_max_bytes",
         "_retry",
         "_shared",
         "_timeout",
@@ -138,8 +148,10 @@ class Transport:
         limits: Mapping[str, RateLimiter],
         session: aiohttp.ClientSession | None = None,
         wallet: Wallet | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._base_url = base_url
+        self._max_bytes = max_response_bytes
         self.timeout = timeout
         self._timeout = timeout.to_aiohttp()
         self._retry = retry
@@ -155,9 +167,12 @@ class Transport:
         timeout: Timeout | None = None,
         retry: RetryPolicy | None = None,
         limits: Mapping[str, RateLimiter] | None = None,
+        max_response_bytes: int | None = None,
     ) -> Transport:
         """A view with other options that shares this one's session, pauses and secrets."""
         view = copy.copy(self)
+        if max_response_bytes is not None:
+            view._max_bytes = max_response_bytes
         if timeout is not None:
             view.timeout = timeout
             view._timeout = timeout.to_aiohttp()
@@ -171,6 +186,11 @@ class Transport:
     def retry(self) -> RetryPolicy:
         """The retry policy."""
         return self._retry
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The largest response body read, in bytes."""
+        return self._max_bytes
 
     @property
     def limits(self) -> Mapping[str, RateLimiter]:
@@ -278,7 +298,16 @@ class Transport:
                         skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
                     ) as response:
                         status = response.status
-                        raw = await response.read()
+                        length = response.content_length
+                        if (
+                            length is not None
+                            and length <= _READ_AT_ONCE
+                            and length <= self._max_bytes
+                            and "Content-Encoding" not in response.headers
+                        ):
+                            raw: bytes | bytearray = await response.read()
+                        else:
+                            raw = await _read_bounded(response, self._max_bytes, method, path)
                         response_headers = response.headers
                         set_cookies = response.cookies if cookies else None
                 except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
@@ -360,6 +389,42 @@ class Transport:
         session, shared.session = shared.session, None
         if session is not None and shared.owns_session:
             await session.close()
+
+
+async def _read_bounded(
+    response: aiohttp.ClientResponse, limit: int, method: str, path: str
+) -> bytearray:
+    """Read a body of at most ``limit`` bytes (after decompression) into one buffer.
+
+    A ``Content-Length`` over the limit fails before anything is read. aiohttp stops reading
+    from the socket while its own buffer is full, so memory stays near ``limit`` whatever
+    the server sends, an endless body included.
+
+    Raises:
+        ResponseTooLargeError: The body passed ``limit``; the connection is closed.
+    """
+    length = response.content_length
+    if length is not None and length > limit and "Content-Encoding" not in response.headers:
+        response.close()
+        raise _too_large(limit, method, path, f"Content-Length {length}")
+    body = bytearray()
+    read = response.content.readany
+    while chunk := await read():
+        body += chunk
+        if len(body) > limit:
+            response.close()
+            raise _too_large(limit, method, path, f"{len(body)} bytes read so far")
+    return body
+
+
+def _too_large(limit: int, method: str, path: str, what: str) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"{method} {path}: the answer ({what}) is larger than max_response_bytes={limit}; "
+        "raise the limit if such answers are expected",
+        limit=limit,
+        method=method,
+        path=path,
+    )
 
 
 async def _add_captcha(

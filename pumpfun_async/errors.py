@@ -15,7 +15,8 @@ The tree::
     │   └── BlockedError              an HTML geo/IP block page or a Cloudflare challenge
     └── TransportError                no usable answer: the network failed
         ├── ConnectError              the connection could not be opened; nothing was sent
-        └── RequestTimeoutError       the request was sent but no answer came in time
+        ├── RequestTimeoutError       the request was sent but no answer came in time
+        └── ResponseTooLargeError     the answer was larger than ``max_response_bytes``
 
 An :class:`APIError` is also raised for a success status whose body is not what the endpoint
 returns (a database error body with HTTP 200, HTML, or JSON that cannot be decoded).
@@ -40,6 +41,7 @@ __all__ = [
     "PumpFunError",
     "RateLimitError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerError",
     "TransportError",
     "ValidationError",
@@ -173,3 +175,19 @@ class ConnectError(TransportError):
 
 class RequestTimeoutError(TransportError):
     """No complete answer came within the timeout; the request may have taken effect."""
+
+
+class ResponseTooLargeError(TransportError):
+    """The answer's body was larger than the client's ``max_response_bytes``.
+
+    Raised as soon as the ``Content-Length`` header or the bytes read so far (after
+    decompression) pass the limit; the rest is not read and the connection is closed. It is
+    not retried: the request may have taken effect, and the same answer would come again.
+
+    Attributes:
+        limit: The limit in bytes that was passed.
+    """
+
+    def __init__(self, message: str, *, limit: int, method: str = "", path: str = "") -> None:
+        super().__init__(message, method=method, path=path)
+        self.limit = limit
