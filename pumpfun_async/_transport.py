@@ -298,13 +298,7 @@ class Transport:
                         skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
                     ) as response:
                         status = response.status
-                        length = response.content_length
-                        if (
-                            length is not None
-                            and length <= _READ_AT_ONCE
-                            and length <= self._max_bytes
-                            and "Content-Encoding" not in response.headers
-                        ):
+                        if _small(response, self._max_bytes):
                             raw: bytes | bytearray = await response.read()
                         else:
                             raw = await _read_bounded(response, self._max_bytes, method, path)
@@ -389,6 +383,17 @@ class Transport:
         session, shared.session = shared.session, None
         if session is not None and shared.owns_session:
             await session.close()
+
+
+def _small(response: aiohttp.ClientResponse, limit: int) -> bool:
+    """Whether the body is announced small enough to be read by aiohttp in one go."""
+    length = response.content_length
+    return (
+        length is not None
+        and length <= _READ_AT_ONCE
+        and length <= limit
+        and "Content-Encoding" not in response.headers
+    )
 
 
 async def _read_bounded(
