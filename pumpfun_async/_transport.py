@@ -25,6 +25,7 @@ from ._endpoints import LOGIN, Endpoint, RouteGroup
 from ._ratelimit import ALL_ROUTES, RateLimiter
 from ._responses import decode_response
 from ._retry import RetryPolicy
+from ._secrets import forget_secrets
 from ._version import __version__
 from .errors import (
     APIError,
@@ -257,78 +258,103 @@ class Transport:
         throughput benchmark.
         """
         method = endpoint.method
-        credentials = self._shared.credentials
+        shared = self._shared
+        credentials = shared.credentials
         signs_in = credentials.wallet is not None and endpoint is not LOGIN
         signed_in_again = False
         retry = 0
-        shared = self._shared
-        while True:
-            session = shared.session
-            if session is None or session.closed or shared.closed:
+        # Locals that may hold a secret (token, client key, captcha token, the sign-in's
+        # answer): bound up front so that a failure can drop every one of them.
+        token_used: str | None = None
+        headers: Mapping[str, str] | None = None
+        url: URL | None = None
+        data: bytes | None = None
+        response: aiohttp.ClientResponse | None = None
+        answer: Any = None
+        try:
+            while True:
                 session = self._session()
-            token_used = None
-            if signs_in:
-                if credentials.needs_sign_in():
-                    await credentials.sign_in(self._login, stale=credentials.token)
-                token_used = credentials.token
-            headers = credentials.headers_for(endpoint)
-            if self._limits or shared.paused_until:
-                await self._wait_turn(endpoint.group)
-            attempt_query, attempt_body = query, body
-            if captcha is not None:
-                attempt_query, attempt_body = await _add_captcha(endpoint, captcha, query, body)
-            url = URL(
-                f"{self._base_url}{path}?{attempt_query}"
-                if attempt_query
-                else self._base_url + path,
-                encoded=True,
-            )
-            data = orjson.dumps(attempt_body) if attempt_body is not None else None
-            timed = logger.isEnabledFor(logging.DEBUG)
-            started = time.perf_counter() if timed else 0.0
-            try:
+                if signs_in:
+                    token_used = await self._signed_in_token()
+                headers = credentials.headers_for(endpoint)
+                if self._limits or shared.paused_until:
+                    await self._wait_turn(endpoint.group)
+                url, data = (
+                    self._encode(path, query, body)
+                    if captcha is None
+                    else self._encode(path, *await _add_captcha(endpoint, captcha, query, body))
+                )
+                timed = logger.isEnabledFor(logging.DEBUG)
+                started = time.perf_counter() if timed else 0.0
                 try:
-                    async with session.request(
-                        method,
-                        url,
-                        data=data,
-                        headers=headers,
-                        timeout=self._timeout,
-                        allow_redirects=False,
-                        skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
-                    ) as response:
-                        status = response.status
-                        if _small(response, self._max_bytes):
-                            raw: bytes | bytearray = await response.read()
-                        else:
-                            raw = await _read_bounded(response, self._max_bytes, method, path)
-                        response_headers = response.headers
-                        set_cookies = response.cookies if cookies else None
-                except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                    raise _network_error(exc, method, path, attempt_query) from exc
-                if timed:
-                    logger.debug(
-                        "%s %s -> %d in %.1f ms",
-                        method,
-                        path,
-                        status,
-                        (time.perf_counter() - started) * 1000,
+                    try:
+                        async with session.request(
+                            method,
+                            url,
+                            data=data,
+                            headers=headers,
+                            timeout=self._timeout,
+                            allow_redirects=False,
+                            skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
+                        ) as response:
+                            answer = (
+                                await response.read()
+                                if _small(response, self._max_bytes)
+                                else await _read_bounded(response, self._max_bytes, method, path)
+                            )
+                    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                        raise _network_error(exc, method, path, url) from exc
+                    if timed:
+                        _log_answer(method, path, response.status, started)
+                    answer = decode_response(
+                        response.status, response.headers, answer, method=method, path=path
                     )
-                decoded = decode_response(status, response_headers, raw, method=method, path=path)
-                if set_cookies is not None:
-                    return decoded, {name: morsel.value for name, morsel in set_cookies.items()}
-                return decoded
-            except PumpFunError as error:
-                if signs_in and not signed_in_again and isinstance(error, AuthenticationError):
-                    signed_in_again = True
-                    logger.info("%s %s answered 401; signing in again", method, path)
-                    await credentials.sign_in(self._login, stale=token_used)
-                    continue
-                wait = self._backoff(error, endpoint, path, retry)
-                if wait is None:
-                    raise
-                retry += 1
-                await asyncio.sleep(wait)
+                    if cookies:
+                        set_cookies = response.cookies
+                        return answer, {name: morsel.value for name, morsel in set_cookies.items()}
+                    return answer
+                except PumpFunError as error:
+                    if signs_in and not signed_in_again and isinstance(error, AuthenticationError):
+                        signed_in_again = True
+                        await self._sign_in_again(method, path, token_used)
+                        continue
+                    wait = self._backoff(error, endpoint, path, retry)
+                    if wait is None:
+                        raise
+                    retry += 1
+                    await asyncio.sleep(wait)
+        except BaseException as error:
+            # Error reporters (Sentry and friends) render the locals of every frame an
+            # exception went through: none of this frame's, nor of the finished frames below
+            # it, nor of the exceptions it chains, may show a secret.
+            forget_secrets(error)
+            token_used = headers = url = data = response = answer = body = None
+            raise
+
+    def _encode(
+        self, path: str, query: str | None, body: dict[str, Any] | None
+    ) -> tuple[URL, bytes | None]:
+        """The URL and the JSON body of one attempt."""
+        url = URL(
+            f"{self._base_url}{path}?{query}" if query else self._base_url + path, encoded=True
+        )
+        return url, orjson.dumps(body) if body is not None else None
+
+    async def _signed_in_token(self) -> str | None:
+        """The wallet client's token for the next attempt, signing in first if it is due."""
+        credentials = self._shared.credentials
+        if credentials.needs_sign_in():
+            await credentials.sign_in(self._login, stale=credentials.token)
+        return credentials.token
+
+    async def _sign_in_again(self, method: str, path: str, token_used: str | None) -> None:
+        """Sign in after a 401, unless another call already replaced ``token_used``."""
+        logger.info("%s %s answered 401; signing in again", method, path)
+        try:
+            await self._shared.credentials.sign_in(self._login, stale=token_used)
+        except BaseException:
+            token_used = None
+            raise
 
     def _backoff(
         self, error: PumpFunError, endpoint: Endpoint, path: str, retry: int
@@ -445,8 +471,9 @@ async def _add_captcha(
     return query, {**(body or {}), "captchaToken": token}
 
 
-def _network_error(exc: BaseException, method: str, path: str, query: str | None) -> TransportError:
+def _network_error(exc: BaseException, method: str, path: str, url: URL) -> TransportError:
     """The typed error for an aiohttp or socket failure (never quoting the query)."""
+    query = url.raw_query_string
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ConnectError(
             f"could not connect for {method} {path}: {_describe(exc.os_error, query)}",
@@ -474,7 +501,13 @@ def _reason(error: PumpFunError) -> str:
     return type(error).__name__
 
 
-def _describe(exc: BaseException, query: str | None) -> str:
+def _describe(exc: BaseException, query: str) -> str:
     """Name an exception for a message, without the query string (it may hold a captcha)."""
     text = f"{type(exc).__name__}: {exc}"
     return text.replace(query, "…") if query else text
+
+
+def _log_answer(method: str, path: str, status: int, started: float) -> None:
+    logger.debug(
+        "%s %s -> %d in %.1f ms", method, path, status, (time.perf_counter() - started) * 1000
+    )
