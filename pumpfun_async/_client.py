@@ -27,6 +27,7 @@ from ._endpoints import ENDPOINTS, Endpoint
 from ._pagination import check_max_items, paginate
 from ._ratelimit import RateLimiter, RateLimitSetting, default_rate_limits, normalize_rate_limits
 from ._retry import RetryPolicy
+from ._secrets import forget_secrets
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, CaptchaSource, Timeout, Transport, logger
 from ._validate import (
     check_bool,
@@ -225,34 +226,41 @@ class AsyncPumpFunClient:
         state_cache: StateCache | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        token = _secret_from(token, "PUMPFUN_TOKEN", "token")
-        client_key = _secret_from(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
-        self._base_url = _check_base_url(base_url)
-        if captcha is not None and not (isinstance(captcha, str) or callable(captcha)):
-            raise ValidationError("captcha", "expected a token string or a callable returning one")
-        if isinstance(captcha, str):
-            captcha = check_text(captcha, "captcha")
-        if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise ValidationError("session", "expected an aiohttp.ClientSession")
-        if wallet is not None and not isinstance(wallet, Wallet):
-            raise ValidationError("wallet", "expected a pumpfun_async.Wallet")
-        if state_cache is not None and not isinstance(state_cache, StateCache):
-            raise ValidationError("state_cache", "expected a StateCache or None")
-        self._captcha = captcha
-        self._state = state_cache
-        self._has_client_key = client_key is not None
-        self._wallet = wallet
-        self._transport = Transport(
-            base_url=self._base_url,
-            token=token,
-            client_key=client_key,
-            timeout=Timeout.coerce(timeout),
-            retry=_retry_policy(max_retries),
-            limits=_limits(rate_limit),
-            session=session,
-            wallet=wallet,
-            max_response_bytes=_max_response_bytes(max_response_bytes),
-        )
+        try:
+            token = _secret_from(token, "PUMPFUN_TOKEN", "token")
+            client_key = _secret_from(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
+            self._base_url = _check_base_url(base_url)
+            if captcha is not None and not (isinstance(captcha, str) or callable(captcha)):
+                raise ValidationError(
+                    "captcha", "expected a token string or a callable returning one"
+                )
+            if isinstance(captcha, str):
+                captcha = check_text(captcha, "captcha")
+            if session is not None and not isinstance(session, aiohttp.ClientSession):
+                raise ValidationError("session", "expected an aiohttp.ClientSession")
+            if wallet is not None and not isinstance(wallet, Wallet):
+                raise ValidationError("wallet", "expected a pumpfun_async.Wallet")
+            if state_cache is not None and not isinstance(state_cache, StateCache):
+                raise ValidationError("state_cache", "expected a StateCache or None")
+            self._captcha = captcha
+            self._state = state_cache
+            self._has_client_key = client_key is not None
+            self._wallet = wallet
+            self._transport = Transport(
+                base_url=self._base_url,
+                token=token,
+                client_key=client_key,
+                timeout=Timeout.coerce(timeout),
+                retry=_retry_policy(max_retries),
+                limits=_limits(rate_limit),
+                session=session,
+                wallet=wallet,
+                max_response_bytes=_max_response_bytes(max_response_bytes),
+            )
+        except BaseException as error:
+            token = client_key = captcha = None  # error reporters capture this frame's locals
+            forget_secrets(error)
+            raise
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -408,11 +416,16 @@ class AsyncPumpFunClient:
             captcha_token: A captcha token for this call; defaults to the client's
                 ``captcha``. Without one, the parameter is left out.
         """
-        key = check_id(user_id, "user_id")
-        captcha = self._captcha_source(captcha_token)
-        await self._toggle(
-            "follow", [key], True, _FOLLOW, _FOLLOW.format_path(user_id=key), captcha=captcha
-        )
+        try:
+            key = check_id(user_id, "user_id")
+            captcha = self._captcha_source(captcha_token)
+            await self._toggle(
+                "follow", [key], True, _FOLLOW, _FOLLOW.format_path(user_id=key), captcha=captcha
+            )
+        except BaseException as error:
+            captcha_token = None  # error reporters capture this frame's locals
+            forget_secrets(error)
+            raise
 
     async def unfollow(self, user_id: str) -> None:
         """Stop following a user: ``DELETE /following/{userId}``.
@@ -488,13 +501,18 @@ class AsyncPumpFunClient:
         Returns:
             The created reply, or ``None`` when the server answered without one.
         """
-        body = {"mint": check_mint(mint), "text": check_reply_text(text)}
-        data = await self._transport.request(
-            _CREATE_REPLY,
-            _CREATE_REPLY.path,
-            body=body,
-            captcha=self._captcha_source(captcha_token),
-        )
+        try:
+            body = {"mint": check_mint(mint), "text": check_reply_text(text)}
+            data = await self._transport.request(
+                _CREATE_REPLY,
+                _CREATE_REPLY.path,
+                body=body,
+                captcha=self._captcha_source(captcha_token),
+            )
+        except BaseException as error:
+            captcha_token = None  # error reporters capture this frame's locals
+            forget_secrets(error)
+            raise
         return structure_optional(data, Reply)
 
     async def get_replies(self, mint: str, limit: int = 50, offset: int = 0) -> RepliesPage:

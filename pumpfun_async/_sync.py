@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from ._client import DEFAULT_BASE_URL, AsyncPumpFunClient
+from ._secrets import forget_secrets
 from .errors import ClientClosedError
 
 __all__ = ["PumpFunClient", "sync_method_names"]
@@ -92,8 +93,13 @@ class PumpFunClient:
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        bound = inspect.signature(AsyncPumpFunClient).bind(*args, **kwargs)
-        AsyncPumpFunClient(**bound.arguments)  # check the arguments now, in this thread
+        try:
+            bound = inspect.signature(AsyncPumpFunClient).bind(*args, **kwargs)
+            AsyncPumpFunClient(**bound.arguments)  # check the arguments now, in this thread
+        except BaseException as error:
+            args, kwargs = (), {}  # the token among them: reporters capture locals
+            forget_secrets(error)
+            raise
         self._kwargs = dict(bound.arguments)
         self._lock = threading.Lock()
         self._loops: list[_Loop] = []
@@ -233,7 +239,12 @@ def _twin(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     else:
 
         def call(self: PumpFunClient, *args: Any, **kwargs: Any) -> Any:
-            return self._run(name, args, kwargs)
+            try:
+                return self._run(name, args, kwargs)
+            except BaseException as error:
+                args, kwargs = (), {}  # a captcha token among them: reporters capture locals
+                forget_secrets(error)
+                raise
 
         method = call
     functools.update_wrapper(method, original)
