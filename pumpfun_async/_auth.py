@@ -213,24 +213,12 @@ class Credentials:
             if refused is None:
                 raise
             raise refused from error
-        token = cookies.get("auth_token") or _body_token(data)
-        if not token:
-            raise AuthenticationError(
-                "the sign-in answer carried no token (no auth_token cookie, no access_token)",
-                status=200,
-                method="POST",
-                path=LOGIN.path,
-            )
-        if _PLAUSIBLE_TOKEN.fullmatch(token) is None:
-            # Stored, it would break every later request (aiohttp refuses control characters
-            # in a header) and the client with them. The value is never echoed.
-            raise AuthenticationError(
-                f"the sign-in answer carried a token that is not a plausible bearer token "
-                f"({len(token)} characters; expected 16 to 8192 of A-Z a-z 0-9 -._~+/)",
-                status=200,
-                method="POST",
-                path=LOGIN.path,
-            )
+        try:
+            token = _issued_token(data, cookies)
+        except AuthenticationError as error:
+            data = cookies = None  # the answer may hold a token: reporters capture locals
+            traceback.clear_frames(error.__traceback__)
+            raise
         self._set_token(token)
         logger.info("signed in to pump.fun as %s", wallet.address)
         return token
@@ -257,6 +245,29 @@ def _refused(error: BaseException) -> AuthenticationError | None:
         method=error.method,
         path=error.path,
     )
+
+
+def _issued_token(data: Any, cookies: Mapping[str, str]) -> str:
+    """The token a sign-in answer carries, checked; never echoed in an error."""
+    token = cookies.get("auth_token") or _body_token(data)
+    if not token:
+        raise AuthenticationError(
+            "the sign-in answer carried no token (no auth_token cookie, no access_token)",
+            status=200,
+            method="POST",
+            path=LOGIN.path,
+        )
+    if _PLAUSIBLE_TOKEN.fullmatch(token) is None:
+        # Stored, it would break every later request (aiohttp refuses control characters
+        # in a header) and the client with them.
+        raise AuthenticationError(
+            f"the sign-in answer carried a token that is not a plausible bearer token "
+            f"({len(token)} characters; expected 16 to 8192 of A-Z a-z 0-9 -._~+/)",
+            status=200,
+            method="POST",
+            path=LOGIN.path,
+        )
+    return token
 
 
 def _body_token(data: Any) -> str | None:

@@ -53,10 +53,11 @@ def captcha() -> str:
 
 
 WALLET = Wallet.generate()
+BAD_ISSUED_TOKEN = "eyJhbGciOiJIUzI1NiJ9.jwtSECRET.sig"
 
 
 def secrets_of(emu: Emulator | None) -> list[str]:
-    found = [TOKEN, CLIENT_KEY, CAPTCHA_PREFIX, WALLET.to_base58()]
+    found = [TOKEN, CLIENT_KEY, CAPTCHA_PREFIX, WALLET.to_base58(), BAD_ISSUED_TOKEN]
     if emu is not None:
         found += [issued.token for issued in emu.issued_tokens]
     return found
@@ -315,8 +316,16 @@ def test_the_sync_client() -> None:
 
 @pytest.mark.parametrize(
     "fault",
-    [None, "status:401", "status:400", "status:500", "drop_after", Fault.http_status(201, {})],
-    ids=["after-sign-in", "401", "400", "500", "drop", "no-token"],
+    [
+        None,
+        "status:401",
+        "status:400",
+        "status:500",
+        "drop_after",
+        Fault.http_status(201, {}),
+        Fault.http_status(201, {"access_token": BAD_ISSUED_TOKEN + "\n"}),
+    ],
+    ids=["after-sign-in", "401", "400", "500", "drop", "no-token", "implausible-token"],
 )
 @pytest.mark.parametrize("operation", [like, follow, reply], ids=lambda op: op.__name__)
 async def test_wallet_clients(
