@@ -216,7 +216,7 @@ class Credentials:
         try:
             token = _issued_token(data, cookies)
         except AuthenticationError as error:
-            data = cookies = None  # the answer may hold a token: reporters capture locals
+            data, cookies = None, {}  # the answer may hold a token: reporters capture locals
             traceback.clear_frames(error.__traceback__)
             raise
         self._set_token(token)

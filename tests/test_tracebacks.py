@@ -359,3 +359,26 @@ async def test_a_401_after_sign_in_that_fails_again(emu: Emulator) -> None:
     assert isinstance(error, AuthenticationError)
     assert len(emu.issued_tokens) == 2
     assert_no_secret(error, emu)
+
+
+async def sign_in(client: AsyncPumpFunClient) -> Any:
+    return await client.login()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "status:401",
+        "status:500",
+        Fault.http_status(201, {"access_token": BAD_ISSUED_TOKEN + "\n"}),
+        Fault.http_status(201, {"access_token": BAD_ISSUED_TOKEN[:10]}),
+    ],
+    ids=["401", "500", "implausible-token", "short-token"],
+)
+async def test_login(emu: Emulator, fault: Fault | str) -> None:
+    emu.add_fault("login", fault)
+    async with AsyncPumpFunClient(
+        base_url=emu.url, wallet=WALLET, rate_limit=None, max_retries=0
+    ) as client:
+        error = await provoke(client, sign_in)
+    assert_no_secret(error, emu)
