@@ -92,21 +92,21 @@ def check_coin(coin: Any) -> dict[str, Any]:
     if not isinstance(coin, Mapping):
         raise ValueError(f"a coin must be a JSON object, not {type(coin).__name__}")
     try:
-        mint = check_mint(coin.get("mint"))
+        check_mint(coin.get("mint"))
     except ValidationError as exc:
-        raise ValueError(f"coin {str(exc)[:200]}") from None
+        raise ValueError(str(exc)[:200]) from None
     types = _coin_field_types()
     for name, value in coin.items():
         if not isinstance(name, str):
-            raise ValueError(f"coin {mint}: field names must be strings, not {name!r:.50}")
+            raise ValueError(f"field names must be strings, not {name!r:.50}")
         want = types.get(name)
         problem = None if want is None else _coin_field_problem(name, value, want)
         if problem:
-            raise ValueError(f"coin {mint}: {name} must be {problem}, not {value!r:.50}")
+            raise ValueError(f"{name} must be {problem}, not {value!r:.50}")
     try:
         orjson.dumps(dict(coin))
     except orjson.JSONEncodeError as exc:
-        raise ValueError(f"coin {mint} cannot be sent as JSON: {exc}") from None
+        raise ValueError(f"cannot be sent as JSON: {exc}") from None
     return dict(coin)
 
 
