@@ -89,11 +89,20 @@ class Route:
 
 
 STR = {"str"}
+IDS = (["default"], set[str]())  # a list of strings: every value below is wrong for it
 BODY_ROUTES = [
-    Route("POST", "/bookmarks/items/add", {"itemId": (DOCS_MINT, STR), "bookmarkIds": (["default"], set())}),
-    Route("POST", "/bookmarks/items/remove", {"itemId": (DOCS_MINT, STR), "bookmarkIds": (["default"], set())}),
-    Route("POST", "/replies", {"mint": (DOCS_MINT, STR), "text": ("gm", STR), "captchaToken": ("c1", STR)}),
-    Route("POST", "/reports", {"targetId": (DOCS_MINT, STR), "type": ("spam", STR), "reason": ("r", STR)}),
+    Route("POST", "/bookmarks/items/add", {"itemId": (DOCS_MINT, STR), "bookmarkIds": IDS}),
+    Route("POST", "/bookmarks/items/remove", {"itemId": (DOCS_MINT, STR), "bookmarkIds": IDS}),
+    Route(
+        "POST",
+        "/replies",
+        {"mint": (DOCS_MINT, STR), "text": ("gm", STR), "captchaToken": ("c1", STR)},
+    ),
+    Route(
+        "POST",
+        "/reports",
+        {"targetId": (DOCS_MINT, STR), "type": ("spam", STR), "reason": ("r", STR)},
+    ),
     Route("POST", "/reports/reportComment", {"commentId": ("1000", STR), "reason": ("r", STR)}),
     Route(
         "POST",
@@ -168,10 +177,10 @@ async def send(
         return answer.status, json.loads(await answer.read())
 
 
-def assert_nest_error(status: int, body: Any, expected: int | None = None) -> None:
-    assert 400 <= status < 500, (status, body)
+def assert_nest_error(status: int, body: Any, expected: int | None = None, what: str = "") -> None:
+    assert 400 <= status < 500, (what, status, body)
     if expected is not None:
-        assert status == expected, (status, body)
+        assert status == expected, (what, status, body)
     assert isinstance(body, dict), body
     assert body["statusCode"] == status
     message = body["message"]
@@ -193,7 +202,7 @@ async def test_wrong_typed_fields_are_4xx(
             if kind in accepted:
                 continue
             status, answer = await send(http, emu, route.method, route.path, route.body(field, raw))
-            assert_nest_error(status, answer, 413 if kind == "huge" else None)
+            assert_nest_error(status, answer, 413 if kind == "huge" else None, f"{field}: {name}")
             checked += 1
     assert checked >= 10 * len(route.fields)
     assert (emu.state.replies.get(DOCS_MINT, []), emu.state.reports) == before  # none took effect
@@ -205,7 +214,7 @@ async def test_malformed_bodies_are_4xx(
 ) -> None:
     for name, raw in BODIES:
         status, answer = await send(http, emu, route.method, route.path, raw)
-        assert_nest_error(status, answer, 413 if name == "huge" else None)
+        assert_nest_error(status, answer, 413 if name == "huge" else None, name)
     if route.wrap != "list":  # a list is the coins route's body
         assert_nest_error(*await send(http, emu, route.method, route.path, b"[]"))
     assert_nest_error(*await send(http, emu, route.method, route.path, b'[{"mint": 5}]'))
@@ -265,7 +274,9 @@ _JSON = st.recursive(
     | st.floats()  # NaN and the infinities included: json.dumps writes them as literals
     | st.text(max_size=20)
     | st.sampled_from(["\ud83d", "a\udc00", "x" * 3000, DOCS_MINT, "status:503", "likes"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )  # fmt: skip
 _ROUTES = [(r.method, r.path, list(r.fields)) for r in BODY_ROUTES] + [
