@@ -55,12 +55,14 @@ def generated_coins(count: int) -> list[dict[str, Any]]:
 
     Raises:
         ValueError: ``count`` is not a whole number from 0 to :data:`MAX_GENERATED_COINS`.
-        ImportError: ``base58`` is not installed.
+        ImportError: ``base58`` is not installed (and ``count`` is not 0).
     """
     if isinstance(count, bool) or not isinstance(count, int):
         raise ValueError(f"count must be a whole number, not {type(count).__name__}")
     if not 0 <= count <= MAX_GENERATED_COINS:
         raise ValueError(f"count must be from 0 to {MAX_GENERATED_COINS:,}, not {count:,}")
+    if not count:
+        return []
     try:
         import base58
     except ImportError as exc:
