@@ -85,7 +85,8 @@ class RecordedRequest:
         path: The raw path, percent-encoding kept, without the query string.
         query: The query parameters (the last value of each name).
         headers: The request headers.
-        body: The raw body.
+        body: The raw body (empty when it was over the emulator's ``max_body_bytes``: such a
+            request is answered 413 and its body is not kept).
         endpoint: The operation it matched (an ``ENDPOINTS`` name, or ``"login"`` for
             ``POST /auth/login``), or ``None``.
         status: The status answered, or ``None`` if the connection was dropped.
@@ -237,6 +238,15 @@ class Emulator:
     :func:`user_id_for`). A JWT must be one the emulator issued at ``POST /auth/login``
     (wallet sign-in), not yet expired by ``wall_clock`` nor revoked with
     :meth:`revoke_tokens`; its user is the wallet address. Any other JWT gets a 401.
+
+    Its control API, under ``/_emulator/``, does over HTTP what the methods do:
+    ``POST faults`` (``{"route", "fault", "times"}``), ``DELETE faults``, ``POST
+    rate-limits`` (``{"group", "limit": "N/SECONDS", "retryAfter"}``), ``DELETE
+    rate-limits``, ``POST coins`` (a JSON array of coin objects), ``GET requests``,
+    ``POST reset`` and ``POST revoke-tokens``. A malformed body, there or on the API
+    routes, gets a 4xx NestJS error body (``{"statusCode", "message", "error"}``): 400 for
+    bad JSON (NaN, Infinity, lone surrogates, nesting over 1,024 levels) or a wrong-typed
+    field, 413 for a body over ``max_body_bytes``.
 
     Args:
         host: The address to bind; only this address is ever bound (loopback by default).
