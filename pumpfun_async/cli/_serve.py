@@ -7,10 +7,20 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Sequence
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
 
 from pumpfun_async import RouteGroup
-from pumpfun_async.testing import Emulator, RateLimit
+from pumpfun_async.cli._commands import UsageError
+from pumpfun_async.testing import (
+    DEFAULT_MAX_LOGGED_REQUESTS,
+    MAX_GENERATED_COINS,
+    Emulator,
+    RateLimit,
+    generated_coins,
+)
 from pumpfun_async.testing._faults import Fault
 
 __all__ = ["add_emulator_command", "serve"]
@@ -45,13 +55,43 @@ def _fault(text: str) -> tuple[str, Fault, int]:
         ) from None
 
 
+def _count(low: int, high: int | None = None) -> Any:
+    """An argparse type: a whole number from ``low`` (to ``high``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low or (high is not None and value > high):
+            upper = f" to {high:,}" if high is not None else " or more"
+            raise argparse.ArgumentTypeError(f"{text!r}: use a whole number from {low}{upper}")
+        return value
+
+    return parse
+
+
+def _read_coins_file(path: str) -> list[Any]:
+    """The coins in a JSON file, or a UsageError saying what is wrong with it."""
+    try:
+        coins = orjson.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise UsageError(f"--coins-file {path}: {exc.strerror or exc}") from None
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"--coins-file {path} is not JSON: {exc}") from None
+    if not isinstance(coins, list):
+        raise UsageError(f"--coins-file {path} must hold a JSON array of coin objects")
+    return coins
+
+
 def add_emulator_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``pumpfun emulator`` to a subcommand set."""
     parser = subcommands.add_parser(
         "emulator",
         help="Serve a local pump.fun emulator (loopback by default) until stopped.",
-        description="Serve the pump.fun API emulator until Ctrl-C. Its control API is under "
-        "/_emulator/ (faults, rate-limits, requests, reset).",
+        description="Serve the pump.fun API emulator until Ctrl-C, with its 15 built-in coins "
+        "and any added with --coins or --coins-file. Its control API is under /_emulator/ "
+        "(faults, rate-limits, coins, requests, reset, revoke-tokens).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks one)")
@@ -90,19 +130,60 @@ def add_emulator_command(subcommands: argparse._SubParsersAction[argparse.Argume
         default=[],
         metavar="ROUTE=FAULT[*N]",
         help="script a fault: ROUTE is an operation name, '*' or 'METHOD /path'; FAULT is "
-        "status:CODE, block, challenge[:CODE], latency:SECONDS, drop_before or drop_after",
+        "status:CODE (100-599), block, challenge[:CODE], latency:SECONDS (up to 3600), "
+        "drop_before or drop_after",
+    )
+    parser.add_argument(
+        "--coins",
+        type=_count(0, MAX_GENERATED_COINS),
+        default=0,
+        metavar="N",
+        help="also serve N generated coins ('Generated Coin 1'...; the same mints, ending in "
+        f"'pump', on every run; up to {MAX_GENERATED_COINS:,}; needs the wallet extra)",
+    )
+    parser.add_argument(
+        "--coins-file",
+        metavar="PATH",
+        help="also serve the coins in a JSON file: an array of coin objects, each with at "
+        "least a base58 'mint' (other fields as the API's coin objects)",
+    )
+    parser.add_argument(
+        "--max-logged-requests",
+        type=_count(0),
+        default=DEFAULT_MAX_LOGGED_REQUESTS,
+        metavar="N",
+        help="keep the newest N requests for GET /_emulator/requests "
+        f"(default {DEFAULT_MAX_LOGGED_REQUESTS:,}; 0 keeps none)",
     )
     parser.set_defaults(handler=_run)
 
 
+def _build(args: argparse.Namespace) -> Emulator:
+    """The emulator the arguments describe, or a UsageError (bad coins, missing extra)."""
+    coins: list[Any] = []
+    if args.coins:
+        try:
+            coins.extend(generated_coins(args.coins))
+        except ImportError as exc:
+            raise UsageError(f"--coins: {exc}") from None
+    if args.coins_file is not None:
+        coins.extend(_read_coins_file(args.coins_file))
+    try:
+        return Emulator(
+            host=args.host,
+            port=args.port,
+            admin_tokens=args.admin_tokens or ("admin-token",),
+            client_key=args.emulator_client_key,
+            require_captcha=not args.no_captcha,
+            coins=coins,
+            max_logged_requests=args.max_logged_requests,
+        )
+    except ValueError as exc:
+        raise UsageError(f"--coins-file {args.coins_file}: {exc}") from None
+
+
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    emulator = Emulator(
-        host=args.host,
-        port=args.port,
-        admin_tokens=args.admin_tokens or ("admin-token",),
-        client_key=args.emulator_client_key,
-        require_captcha=not args.no_captcha,
-    )
+    emulator = _build(args)
     for group, limit in args.rate_limit:
         emulator.set_rate_limit(
             group, limit.limit, limit.window, retry_after=not args.no_retry_after

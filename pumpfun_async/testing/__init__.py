@@ -12,21 +12,39 @@ state, NestJS-shaped errors, rate limits and scripted faults, and pump.fun's wal
 
 With pytest, the ``pumpfun_emulator`` fixture (registered automatically) gives each test a
 fresh running emulator.
+
+Limits: the emulator keeps the newest :data:`DEFAULT_MAX_LOGGED_REQUESTS` requests
+(``max_logged_requests=``), reads bodies up to :data:`DEFAULT_MAX_BODY_BYTES` (a larger one
+gets 413; ``max_body_bytes=``), and answers any malformed body, on its API and on its control
+API (``/_emulator/``), with a 4xx NestJS error body.
 """
 
-from ._catalogue import DOCS_MINT, default_coins
-from ._emulator import Emulator, IssuedToken, RecordedRequest
-from ._faults import Fault, RateLimit
+from ._catalogue import DOCS_MINT, MAX_GENERATED_COINS, default_coins, generated_coins
+from ._emulator import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_LOGGED_REQUESTS,
+    Emulator,
+    IssuedToken,
+    RecordedRequest,
+    RequestLog,
+)
+from ._faults import MAX_LATENCY, Fault, RateLimit
 from ._state import EmulatorState, user_id_for
 
 __all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_LOGGED_REQUESTS",
     "DOCS_MINT",
+    "MAX_GENERATED_COINS",
+    "MAX_LATENCY",
     "Emulator",
     "EmulatorState",
     "Fault",
     "IssuedToken",
     "RateLimit",
     "RecordedRequest",
+    "RequestLog",
     "default_coins",
+    "generated_coins",
     "user_id_for",
 ]

@@ -9,16 +9,17 @@ it hands out is a real JWT that its other endpoints then accept. Sign-in needs t
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import math
 import secrets
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, SupportsIndex, TypeVar, overload
 
 import attrs
 import orjson
@@ -26,15 +27,38 @@ from aiohttp import web
 
 from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS, LOGIN, Endpoint, RouteGroup
+from pumpfun_async._validate import check_id
 from pumpfun_async._wallet import verify_sign_in
+from pumpfun_async.errors import ValidationError
 
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
-from ._state import REPORT_ACTIONS, REPORT_TYPES, EmulatorState, NestError, user_id_for
+from ._state import (
+    REPORT_ACTIONS,
+    REPORT_TYPES,
+    EmulatorState,
+    NestError,
+    check_coin,
+    user_id_for,
+)
 
-__all__ = ["CONTROL_PREFIX", "Emulator", "IssuedToken", "RecordedRequest"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_LOGGED_REQUESTS",
+    "Emulator",
+    "IssuedToken",
+    "RecordedRequest",
+    "RequestLog",
+]
 
 CONTROL_PREFIX = "/_emulator"
-"""Where the emulator's own control API lives (faults, rate limits, recorded requests)."""
+"""Where the emulator's own control API lives (faults, rate limits, coins, requests)."""
+
+DEFAULT_MAX_LOGGED_REQUESTS = 10_000
+"""How many requests :attr:`Emulator.requests` keeps by default (the newest ones)."""
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+"""The largest request body the emulator reads by default (1 MiB); a larger one gets 413."""
 
 _EmulatorT = TypeVar("_EmulatorT", bound="Emulator")
 Handler = Callable[["_Call"], Any]
@@ -61,7 +85,8 @@ class RecordedRequest:
         path: The raw path, percent-encoding kept, without the query string.
         query: The query parameters (the last value of each name).
         headers: The request headers.
-        body: The raw body.
+        body: The raw body (empty when it was over the emulator's ``max_body_bytes``: such a
+            request is answered 413 and its body is not kept).
         endpoint: The operation it matched (an ``ENDPOINTS`` name, or ``"login"`` for
             ``POST /auth/login``), or ``None``.
         status: The status answered, or ``None`` if the connection was dropped.
@@ -80,6 +105,36 @@ class RecordedRequest:
     def json(self) -> Any:
         """The body decoded as JSON (``None`` for an empty body)."""
         return orjson.loads(self.body) if self.body else None
+
+
+class RequestLog(collections.deque[RecordedRequest]):
+    """The requests an emulator received, oldest first: a ring buffer.
+
+    A :class:`collections.deque` with a ``maxlen``: once full, each new request pushes out
+    the oldest, so a long run keeps at most ``maxlen`` requests (and their bodies) in
+    memory. Like the plain list it replaces, it compares equal to a list holding the same
+    requests, and a slice of it is a list.
+    """
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> RecordedRequest: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RecordedRequest]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> RecordedRequest | list[RecordedRequest]:
+        """One request by position, or a list of those in a slice."""
+        if isinstance(index, slice):
+            return list(self)[index]
+        return super().__getitem__(index)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a deque or a list with the same requests in the same order."""
+        if isinstance(other, list):
+            return list(self) == other
+        return super().__eq__(other)
+
+    __hash__ = None  # mutable: unhashable, as deque and list are
 
 
 @attrs.frozen
@@ -153,10 +208,14 @@ class _Call:
             return value
         if kind is list and isinstance(value, list) and value:
             if all(isinstance(v, str) and v for v in value):
-                return value
+                return [_body_id(name, v) for v in value]
             raise NestError(400, [f"each value in {name} must be a string"], "Bad Request")
         article = {str: "a non-empty string", bool: "a boolean", list: "a non-empty array"}[kind]
         raise NestError(400, [f"{name} must be {article}"], "Bad Request")
+
+    def id_field(self, name: str) -> str:
+        """A body field holding an id: a string the SDK's own id check accepts."""
+        return _body_id(name, self.field(name))
 
     def match(self, name: str) -> str:
         return self.request.match_info[name]
@@ -180,6 +239,15 @@ class Emulator:
     (wallet sign-in), not yet expired by ``wall_clock`` nor revoked with
     :meth:`revoke_tokens`; its user is the wallet address. Any other JWT gets a 401.
 
+    Its control API, under ``/_emulator/``, does over HTTP what the methods do:
+    ``POST faults`` (``{"route", "fault", "times"}``), ``DELETE faults``, ``POST
+    rate-limits`` (``{"group", "limit": "N/SECONDS", "retryAfter"}``), ``DELETE
+    rate-limits``, ``POST coins`` (a JSON array of coin objects), ``GET requests``,
+    ``POST reset`` and ``POST revoke-tokens``. A malformed body, there or on the API
+    routes, gets a 4xx NestJS error body (``{"statusCode", "message", "error"}``): 400 for
+    bad JSON (NaN, Infinity, lone surrogates, nesting over 1,024 levels) or a wrong-typed
+    field, 413 for a body over ``max_body_bytes``.
+
     Args:
         host: The address to bind; only this address is ever bound (loopback by default).
         port: The port; 0 picks a free one. The URL is in :attr:`url` once started.
@@ -194,11 +262,20 @@ class Emulator:
             ``"body"`` (``{"access_token": <jwt>, ...}`` and no cookie).
         wall_clock: Seconds since the Unix epoch, for the sign-in timestamp window and the
             tokens' ``iat``, ``exp`` and expiry (injectable in tests).
+        coins: Coin objects to serve besides the catalogue (see :meth:`add_coins` for
+            what they hold). Unlike coins added later, they survive :meth:`reset`.
+        max_logged_requests: How many requests :attr:`requests` keeps: the newest ones,
+            the oldest falling off first (:data:`DEFAULT_MAX_LOGGED_REQUESTS`, 10,000, by
+            default; 0 keeps none).
+        max_body_bytes: The largest request body the emulator reads, in bytes
+            (:data:`DEFAULT_MAX_BODY_BYTES`, 1 MiB, by default); a larger one is answered
+            413 with a NestJS error body, and logged without its body.
 
     Raises:
         ValueError: ``token_lifetime`` is not a positive number of seconds (at most 100
-            years), or
-            ``login_token_in`` is neither ``"cookie"`` nor ``"body"``.
+            years), ``login_token_in`` is neither ``"cookie"`` nor ``"body"``, a coin is
+            malformed, ``max_logged_requests`` is not a whole number of 0 or more, or
+            ``max_body_bytes`` not one of 1 or more.
     """
 
     def __init__(
@@ -214,6 +291,9 @@ class Emulator:
         token_lifetime: float = 30 * 24 * 3600,
         login_token_in: Literal["cookie", "body"] = "cookie",
         wall_clock: Callable[[], float] = time.time,
+        coins: Iterable[Mapping[str, Any]] = (),
+        max_logged_requests: int = DEFAULT_MAX_LOGGED_REQUESTS,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         if (
             isinstance(token_lifetime, bool)
@@ -226,13 +306,27 @@ class Emulator:
             )
         if login_token_in not in ("cookie", "body"):
             raise ValueError(f"login_token_in must be 'cookie' or 'body', not {login_token_in!r}")
+        if not _whole_number(max_logged_requests, 0):
+            raise ValueError(
+                f"max_logged_requests must be a whole number of 0 or more, "
+                f"not {max_logged_requests!r}"
+            )
+        if not _whole_number(max_body_bytes, 1):
+            raise ValueError(
+                f"max_body_bytes must be a whole number of 1 or more, not {max_body_bytes!r}"
+            )
+        self._initial_coins = _check_coins(coins)
         self.host = host
         self.port = port
         self.admin_tokens = frozenset(admin_tokens)
         self.client_key = client_key
         self.require_captcha = require_captcha
         self.state = state if state is not None else EmulatorState()
-        self.requests: list[RecordedRequest] = []
+        self._put_coins(self._initial_coins)
+        self.requests = RequestLog(maxlen=max_logged_requests)
+        """The requests received (not those of the control API), oldest first; at most
+        ``max_logged_requests`` of them. Tests may clear it."""
+        self.max_body_bytes = max_body_bytes
         self.token_lifetime = token_lifetime
         self.login_token_in = login_token_in
         self._clock = clock
@@ -260,7 +354,7 @@ class Emulator:
 
     def make_app(self) -> web.Application:
         """The aiohttp application: a route per ``ENDPOINTS`` entry, sign-in, the control API."""
-        app = web.Application(middlewares=[self._middleware])
+        app = web.Application(middlewares=[self._middleware], client_max_size=self.max_body_bytes)
         for endpoint in ENDPOINTS.values():
             app.router.add_route(endpoint.method, endpoint.path, self._dispatch, name=endpoint.name)
         app.router.add_route(LOGIN.method, LOGIN.path, self._login, name=LOGIN.name)
@@ -272,6 +366,7 @@ class Emulator:
             ("GET", "requests", self._control_requests),
             ("POST", "reset", self._control_reset),
             ("POST", "revoke-tokens", self._control_revoke_tokens),
+            ("POST", "coins", self._control_add_coins),
         )
         for method, name, handler in control:
             app.router.add_route(method, f"{CONTROL_PREFIX}/{name}", handler)
@@ -352,11 +447,20 @@ class Emulator:
 
         ``route`` is an endpoint name (``"create_reply"``), ``"*"``, or ``"METHOD /path"``
         with wildcards; ``fault`` a :class:`Fault` or its text form (``"status:503"``).
+
+        Raises:
+            ValueError: ``route`` is not a non-empty string, ``fault`` is not a fault (or
+                its text names none, or a status outside 100-599, see :class:`Fault`), or
+                ``times`` is not a whole number of 1 or more.
         """
+        if not isinstance(route, str) or not route.strip():
+            raise ValueError(f"route must be a non-empty string, not {route!r:.100}")
         if isinstance(fault, str):
             fault = Fault.parse(fault)
-        if times < 1:
-            raise ValueError("times must be 1 or more")
+        if not isinstance(fault, Fault):
+            raise ValueError(f"fault must be a Fault or its text, not {type(fault).__name__}")
+        if not _whole_number(times, 1):
+            raise ValueError(f"times must be a whole number of 1 or more, not {times!r:.100}")
         with self._lock:
             self._faults.append(FaultRule(route, fault, times))
 
@@ -368,9 +472,15 @@ class Emulator:
     def set_rate_limit(
         self, group: RouteGroup | str, limit: int, window: float = 1.0, *, retry_after: bool = True
     ) -> None:
-        """Throttle a route group to ``limit`` requests per ``window`` seconds per client."""
+        """Throttle a route group to ``limit`` requests per ``window`` seconds per client.
+
+        Raises:
+            ValueError: ``group`` is not a route group, or the limit is out of range (see
+                :class:`RateLimit`).
+        """
+        rate_limit = RateLimit(limit, window, retry_after)
         with self._lock:
-            self._limits[RouteGroup(group)] = RateLimit(limit, window, retry_after)
+            self._limits[RouteGroup(group)] = rate_limit
 
     def clear_rate_limits(self) -> None:
         """Remove every rate limit."""
@@ -378,8 +488,33 @@ class Emulator:
             self._limits.clear()
 
     def requests_for(self, endpoint: str) -> list[RecordedRequest]:
-        """The recorded requests that matched one operation."""
-        return [r for r in self.requests if r.endpoint == endpoint]
+        """The recorded requests (those still in :attr:`requests`) that matched one operation."""
+        # A copy first: the emulator may append from its own thread (run_in_thread).
+        return [r for r in list(self.requests) if r.endpoint == endpoint]
+
+    def add_coins(self, coins: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Add (or replace, by mint) coins in the current state, for bulk tests.
+
+        Each coin is an object like the API's: ``mint`` (a base58 mint address) is
+        required; any field the SDK's :class:`~pumpfun_async.models.Coin` knows must have
+        its type (or be ``None``); fields left out get neutral defaults (as
+        :meth:`EmulatorState.add_coin`); unknown fields are served as they are. Every coin
+        is checked before any is added. :meth:`reset` forgets them: coins given to the
+        constructor are the ones that stay. :func:`generated_coins` makes any number.
+
+        Returns:
+            The coins as the emulator now serves them.
+
+        Raises:
+            ValueError: A coin is malformed (the message names it and the field).
+        """
+        return self._put_coins(_check_coins(coins))
+
+    def _put_coins(self, coins: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            self.state.add_coin(coin["mint"], **{k: v for k, v in coin.items() if k != "mint"})
+            for coin in coins
+        ]
 
     @property
     def issued_tokens(self) -> list[IssuedToken]:
@@ -403,8 +538,12 @@ class Emulator:
         return count
 
     def reset(self) -> None:
-        """Fresh state, no recorded requests, faults or limits; every sign-in token revoked."""
+        """Fresh state, no recorded requests, faults or limits; every sign-in token revoked.
+
+        The fresh state has the catalogue and the coins given to the constructor.
+        """
         self.state = EmulatorState()
+        self._put_coins(self._initial_coins)
         self.requests.clear()
         self.clear_faults()
         self.clear_rate_limits()
@@ -422,15 +561,24 @@ class Emulator:
             return await self._control(request, handler)
         route = request.match_info.route
         endpoint = route.name if route.name in _ROUTES else None
+        too_large = False
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            body, too_large = b"", True
         record = RecordedRequest(
             method=request.method,
             path=request.raw_path.partition("?")[0],
             query=dict(request.query),
             headers=dict(request.headers),
-            body=await request.read(),
+            body=body,
             endpoint=endpoint,
         )
         self.requests.append(record)
+        if too_large:
+            refused = _nest(_too_large())
+            record.status = refused.status
+            return refused
         fault = self._take_fault(endpoint, request.method, record.path)
         response: web.StreamResponse | None = None
         if fault is not None:
@@ -619,14 +767,29 @@ class Emulator:
     ) -> web.StreamResponse:
         try:
             return await handler(request)
-        except web.HTTPException:
-            raise
+        except NestError as exc:
+            return _nest(exc)
+        except web.HTTPRequestEntityTooLarge:
+            return _nest(_too_large())
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+            return _nest(NestError(404, f"Cannot {request.method} {request.path}", "Not Found"))
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return _nest(NestError(exc.status, exc.reason, exc.reason))
         except (ValueError, KeyError, TypeError) as exc:
             return _nest(NestError(400, f"bad control request: {exc}", "Bad Request"))
 
     async def _control_add_fault(self, request: web.Request) -> web.StreamResponse:
-        spec = await request.json()
-        self.add_fault(str(spec["route"]), str(spec["fault"]), int(spec.get("times", 1)))
+        spec = _control_object(await _control_json(request))
+        route, fault, times = spec.get("route"), spec.get("fault"), spec.get("times", 1)
+        if not isinstance(route, str) or not route.strip():
+            raise NestError(400, ["route must be a non-empty string"], "Bad Request")
+        if not isinstance(fault, str):
+            raise NestError(400, ["fault must be a string such as 'status:503'"], "Bad Request")
+        if not _whole_number(times, 1):
+            raise NestError(400, ["times must be a whole number of 1 or more"], "Bad Request")
+        self.add_fault(route, fault, times)
         return _ok()
 
     async def _control_clear_faults(self, request: web.Request) -> web.StreamResponse:
@@ -634,12 +797,23 @@ class Emulator:
         return _ok()
 
     async def _control_set_rate_limit(self, request: web.Request) -> web.StreamResponse:
-        spec = await request.json()
-        limit = RateLimit.parse(str(spec["limit"]))
-        retry_after = spec.get("retryAfter", True)
+        spec = _control_object(await _control_json(request))
+        group, text, retry_after = (
+            spec.get("group"),
+            spec.get("limit"),
+            spec.get("retryAfter", True),
+        )
+        groups = ", ".join(g.value for g in RouteGroup)
+        if group not in {g.value for g in RouteGroup}:
+            raise NestError(400, [f"group must be one of: {groups}"], "Bad Request")
+        if _whole_number(text, 0):
+            text = str(text)  # a bare count: per second
+        if not isinstance(text, str):
+            raise NestError(400, ["limit must be a string such as '5/1'"], "Bad Request")
         if not isinstance(retry_after, bool):
-            raise TypeError("retryAfter must be true or false")
-        self.set_rate_limit(spec["group"], limit.limit, limit.window, retry_after=retry_after)
+            raise NestError(400, ["retryAfter must be true or false"], "Bad Request")
+        limit = RateLimit.parse(text)
+        self.set_rate_limit(group, limit.limit, limit.window, retry_after=retry_after)
         return _ok()
 
     async def _control_clear_rate_limits(self, request: web.Request) -> web.StreamResponse:
@@ -664,6 +838,15 @@ class Emulator:
             body=orjson.dumps({"ok": True, "revoked": revoked}), content_type="application/json"
         )
 
+    async def _control_add_coins(self, request: web.Request) -> web.StreamResponse:
+        coins = await _control_json(request)
+        if not isinstance(coins, list):
+            raise NestError(400, ["the body must be a JSON array of coin objects"], "Bad Request")
+        added = self.add_coins(coins)
+        return web.Response(
+            body=orjson.dumps({"ok": True, "added": len(added)}), content_type="application/json"
+        )
+
     # ------------------------------------------------------------------ handlers
 
     def _captcha(self, token: str | None) -> None:
@@ -684,11 +867,11 @@ class Emulator:
         return self.state.unfollow(call.user, call.match("user_id"))
 
     def _on_add_bookmark_items(self, call: _Call) -> Any:
-        item, ids = call.field("itemId"), call.field("bookmarkIds", kind=list)
+        item, ids = call.id_field("itemId"), call.field("bookmarkIds", kind=list)
         return self.state.add_bookmark_items(call.user, item, ids)
 
     def _on_remove_bookmark_items(self, call: _Call) -> Any:
-        item, ids = call.field("itemId"), call.field("bookmarkIds", kind=list)
+        item, ids = call.id_field("itemId"), call.field("bookmarkIds", kind=list)
         return self.state.remove_bookmark_items(call.user, item, ids)
 
     def _on_get_bookmark_items(self, call: _Call) -> Any:
@@ -701,13 +884,16 @@ class Emulator:
         )
 
     def _on_create_reply(self, call: _Call) -> Any:
-        mint, text = call.field("mint"), call.field("text")
+        mint, text = call.id_field("mint"), call.field("text")
         if len(text) > _MAX_TEXT:
             raise NestError(
                 400, [f"text must be shorter than or equal to {_MAX_TEXT} characters"],
                 "Bad Request",
             )  # fmt: skip
-        self._captcha(call.body.get("captchaToken"))
+        captcha = call.body.get("captchaToken")
+        if captcha is not None and not isinstance(captcha, str):
+            raise NestError(400, ["captchaToken must be a string"], "Bad Request")
+        self._captcha(captcha)
         return self.state.create_reply(call.user, mint, text)
 
     def _on_get_replies(self, call: _Call) -> Any:
@@ -719,7 +905,7 @@ class Emulator:
         )
 
     def _on_create_report(self, call: _Call) -> Any:
-        target, kind, reason = call.field("targetId"), call.field("type"), call.field("reason")
+        target, kind, reason = call.id_field("targetId"), call.field("type"), call.field("reason")
         if kind not in REPORT_TYPES:
             raise NestError(400, [f"type must be one of: {', '.join(REPORT_TYPES)}"], "Bad Request")
         return self.state.create_report(call.user, target, kind, reason)
@@ -727,7 +913,7 @@ class Emulator:
     def _on_report_comment(self, call: _Call) -> Any:
         if call.request.headers.get("x-client-key") != self.client_key:
             raise NestError(401, "Invalid client key", "Unauthorized")
-        comment, reason = call.field("commentId"), call.field("reason")
+        comment, reason = call.id_field("commentId"), call.field("reason")
         return self.state.create_report(call.user, comment, "comment", reason)
 
     def _on_get_reports(self, call: _Call) -> Any:
@@ -745,7 +931,7 @@ class Emulator:
         )
 
     def _on_update_report(self, call: _Call) -> Any:
-        report_id, done = call.field("reportId"), call.field("done", kind=bool)
+        report_id, done = call.id_field("reportId"), call.field("done", kind=bool)
         action, notes = call.field("action"), call.field("notes", required=False)
         if action not in REPORT_ACTIONS:
             raise NestError(
@@ -755,6 +941,51 @@ class Emulator:
 
     def _on_delete_report(self, call: _Call) -> Any:
         return self.state.delete_report(call.match("report_id"))
+
+
+def _body_id(name: str, value: str) -> str:
+    """An id from a request body, or a NestJS 400 naming the field."""
+    try:
+        return check_id(value, name)
+    except ValidationError as exc:
+        raise NestError(400, [str(exc)[:300]], "Bad Request") from None
+
+
+def _whole_number(value: Any, low: int) -> bool:
+    """Whether ``value`` is an int (not a bool) of at least ``low``."""
+    return type(value) is int and value >= low
+
+
+def _check_coins(coins: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every coin checked (see :func:`check_coin`), or a ValueError naming the first bad one."""
+    if isinstance(coins, (str, bytes, Mapping)) or not isinstance(coins, Iterable):
+        raise ValueError(f"coins must be a list of coin objects, not {type(coins).__name__}")
+    checked = []
+    for index, coin in enumerate(coins):
+        try:
+            checked.append(check_coin(coin))
+        except ValueError as exc:
+            raise ValueError(f"coin #{index + 1}: {exc}") from None
+    return checked
+
+
+async def _control_json(request: web.Request) -> Any:
+    """A control request's JSON body, read strictly (no NaN, no 1,024-deep nesting)."""
+    raw = await request.read()
+    try:
+        return orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError as exc:
+        raise NestError(400, f"the body is not JSON: {exc}", "Bad Request") from None
+
+
+def _control_object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise NestError(400, ["the body must be a JSON object"], "Bad Request")
+    return body
+
+
+def _too_large() -> NestError:
+    return NestError(413, "request entity too large", "Payload Too Large")
 
 
 def _bearer(request: web.Request) -> str:

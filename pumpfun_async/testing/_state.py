@@ -7,18 +7,33 @@ NestJS error body.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
 import time
+import typing
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 import attrs
+import orjson
+
+from pumpfun_async._validate import check_mint
+from pumpfun_async.errors import ValidationError
+from pumpfun_async.models import Coin
 
 from ._catalogue import default_coins
 
-__all__ = ["REPORT_ACTIONS", "REPORT_TYPES", "EmulatorState", "NestError", "user_id_for"]
+__all__ = [
+    "REPORT_ACTIONS",
+    "REPORT_TYPES",
+    "EmulatorState",
+    "NestError",
+    "check_coin",
+    "user_id_for",
+]
 
 REPORT_TYPES = ("scam", "offensive", "spam", "nsfw", "copyright", "impersonation", "other")
 REPORT_ACTIONS = ("banned", "hidden", "ignored", "no_action")
@@ -45,6 +60,73 @@ class NestError(Exception):
 def user_id_for(token: str) -> str:
     """The user id the emulator assigns to a bearer token (stable for the same token)."""
     return "user-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _coin_field_types() -> dict[str, type]:
+    """Each field of :class:`~pumpfun_async.models.Coin` and the type its value must have."""
+    hints = typing.get_type_hints(Coin)
+    types = {}
+    for field in attrs.fields(Coin):
+        if field.name == "raw":
+            continue
+        arms = [arm for arm in typing.get_args(hints[field.name]) if arm is not type(None)]
+        types[field.name] = arms[0] if arms else hints[field.name]
+    return types
+
+
+def check_coin(coin: Any) -> dict[str, Any]:
+    """A coin object to add to the emulator, checked so that the client can read it back.
+
+    ``mint`` must be a base58 mint address (32 to 44 characters); every other field the
+    SDK's :class:`~pumpfun_async.models.Coin` knows must have its type or be ``null``
+    (``reply_count``, which the emulator counts up, a whole number of 0 or more); fields
+    it does not know are kept as they are. The whole object must be serialisable as JSON.
+
+    Returns:
+        A copy of ``coin`` as a plain dict.
+
+    Raises:
+        ValueError: The object breaks one of those rules; the message says which.
+    """
+    if not isinstance(coin, Mapping):
+        raise ValueError(f"a coin must be a JSON object, not {type(coin).__name__}")
+    try:
+        check_mint(coin.get("mint"))
+    except ValidationError as exc:
+        raise ValueError(str(exc)[:200]) from None
+    types = _coin_field_types()
+    for name, value in coin.items():
+        if not isinstance(name, str):
+            raise ValueError(f"field names must be strings, not {name!r:.50}")
+        want = types.get(name)
+        problem = None if want is None else _coin_field_problem(name, value, want)
+        if problem:
+            raise ValueError(f"{name} must be {problem}, not {value!r:.50}")
+    try:
+        orjson.dumps(dict(coin))
+    except orjson.JSONEncodeError as exc:
+        raise ValueError(f"cannot be sent as JSON: {exc}") from None
+    return dict(coin)
+
+
+def _coin_field_problem(name: str, value: Any, want: type) -> str | None:
+    """What a known coin field's value should be, or ``None`` when it is fine."""
+    if name == "reply_count":  # counted up by the emulator: never null
+        return None if type(value) is int and value >= 0 else "a whole number of 0 or more"
+    if value is None:
+        return None
+    if want is bool or want is str:
+        ok = isinstance(value, want)
+    elif want is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value)
+    if ok:
+        return None
+    what = {bool: "true or false", str: "a string", int: "a whole number"}
+    return what.get(want, "a finite number") + " or null"
 
 
 def _iso(ms: int) -> str:
