@@ -481,7 +481,10 @@ def test_report_comment_needs_a_client_key(
 
 @pytest.mark.parametrize("blank", ["", "   "])
 def test_a_blank_client_key_is_no_client_key(
-    blank: str, mocked: aioresponses, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    blank: str,
+    mocked: aioresponses,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PUMPFUN_CLIENT_KEY", blank)
     assert main(["--base-url", BASE, "report-comment", "9001", "spam"]) == 2

@@ -52,7 +52,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS
@@ -101,15 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     modules add subcommands. The global options are added to every subcommand too, after
     its own arguments.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pumpfun",
         description="Call the pump.fun frontend API (v3) from the command line.",
         epilog="Run 'pumpfun COMMAND --help' for a command's arguments. The options above "
         "may also be given after the command.",
     )
     _add_global_options(parser)
-    subcommands = parser.add_subparsers(
-        dest="command", metavar="COMMAND", title="commands", required=True
+    subcommands = cast(
+        "Subcommands",
+        parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", required=True),
     )
     add_api_commands(subcommands)
     for add_commands in EXTRA_COMMANDS:
@@ -117,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     for subparser in {id(p): p for p in subcommands.choices.values()}.values():
         _add_global_options(subparser.add_argument_group("global options"), after=True)
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that lets a closed output through, to be reported like any failure.
+
+    argparse ignores an ``OSError`` while printing help, a version or a usage message, which
+    would make ``pumpfun --help`` into a closed pipe succeed silently.
+    """
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            (file or sys.stderr).write(message)
 
 
 def _add_global_options(parser: Any, *, after: bool = False) -> None:
@@ -196,43 +209,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: The arguments, without the program name; defaults to ``sys.argv[1:]``.
     """
-    args: argparse.Namespace | None = None
-    secrets: list[str] = []
-    parser: argparse.ArgumentParser | None = None
+    run = _Run()
     try:
-        secrets = _secrets(None)
-        parser = build_parser()
+        return run(argv)
+    except (KeyboardInterrupt, Exception) as exc:
+        message, status = _failure(exc, run)
+        return _fail(message, status, run.secrets, run.args)
+
+
+class _Run:
+    """One run of the command line, keeping what a failure report needs as it is learnt."""
+
+    def __init__(self) -> None:
+        self.parser: argparse.ArgumentParser | None = None
+        self.args: argparse.Namespace | None = None
+        self.secrets: list[str] = []
+
+    def __call__(self, argv: Sequence[str] | None) -> int:
+        self.secrets = _secrets(None)
+        self.parser = build_parser()
         try:
-            args = parser.parse_args(argv)
+            self.args = self.parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version, or a usage error already printed
             sys.stdout.flush()
             return exc.code if isinstance(exc.code, int) else 2
-        secrets = _secrets(args)
-        handler: Handler = args.handler
-        status = handler(args, sys.stdout)
+        self.secrets = _secrets(self.args)
+        handler: Handler = self.args.handler
+        status = handler(self.args, sys.stdout)
         # Written out here, not at exit, so that a closed pipe is reported like any failure.
         sys.stdout.flush()
         return status
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130, secrets, args)
-    except BrokenPipeError:
+
+
+def _failure(exc: BaseException, run: _Run) -> tuple[str, int]:
+    """The error message and exit status for what a run raised."""
+    message, status = str(exc), 1
+    if isinstance(exc, KeyboardInterrupt):
+        message, status = "interrupted", 130
+    elif isinstance(exc, BrokenPipeError):
         _discard_stdout()
-        return _fail("output closed before everything was written (broken pipe)", 1, secrets, args)
-    except UsageError as exc:
-        return _fail(str(exc), 2, secrets, args)
-    except ValidationError as exc:
-        return _fail(_command_line_error(exc, parser, args), 2, secrets, args)
-    except RateLimitError as exc:
-        wait = "" if exc.retry_after is None else f"; retry after {exc.retry_after:g} s"
-        return _fail(f"{exc}{wait}", 1, secrets, args)
-    except PumpFunError as exc:
-        return _fail(str(exc), 1, secrets, args)
-    except Exception as exc:  # a bug (here or in the SDK): still one line, no traceback
-        debug = args is not None and getattr(args, "debug", False)
+        message = "output closed before everything was written (broken pipe)"
+    elif isinstance(exc, UsageError):
+        status = 2
+    elif isinstance(exc, ValidationError):
+        message, status = _command_line_error(exc, run.parser, run.args), 2
+    elif isinstance(exc, RateLimitError):
+        if exc.retry_after is not None:
+            message += f"; retry after {exc.retry_after:g} s"
+    elif not isinstance(exc, PumpFunError):  # a bug (here or in the SDK): still one line
+        debug = run.args is not None and getattr(run.args, "debug", False)
         if debug:
-            _print_masked(traceback.format_exc(), secrets, args)
+            _print_masked("".join(traceback.format_exception(exc)), run.secrets, run.args)
         hint = "" if debug else " (run again with --debug to see where)"
-        return _fail(f"unexpected {_describe(exc)}{hint}", 1, secrets, args)
+        message = f"unexpected {_describe(exc)}{hint}"
+    return message, status
 
 
 def _describe(exc: BaseException) -> str:
@@ -283,13 +313,16 @@ def _spellings(
 
 
 def _discard_stdout() -> None:
-    """Point stdout at the null device: whatever is still buffered cannot be written, and
-    Python would otherwise report that again at exit."""
-    if sys.stdout is not sys.__stdout__:  # not the process's own stdout (tests, embedding)
+    """Point stdout at the null device.
+
+    Whatever is still buffered cannot be written, and Python would report that again at exit.
+    """
+    stdout = sys.__stdout__
+    if stdout is None or sys.stdout is not stdout:  # tests, embedding: not ours to touch
         return
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stdout.fileno())
         os.close(devnull)
 
 

@@ -86,7 +86,7 @@ _CLASS_ROLE = re.compile(r":class:`~?(?:[\w.]+\.)?(\w+)`")
 _METHOD_ROLE = re.compile(r":meth:`~?(?:[\w.]+\.)?(\w+)(?:\(\))?`")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _ENV_VAR = re.compile(r"``(PUMPFUN_[A-Z_]+)``")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`:])")
 # Python terms with no command-line meaning, and what to say instead.
 _PHRASES = {
     "naive means UTC": "without a time-zone offset means UTC",

@@ -172,8 +172,9 @@ def _print_rich(
     if rows:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for column in columns:
-            justify = "right" if column in _NUMERIC else "left"
-            table.add_column(column, justify=justify, overflow="fold")
+            table.add_column(
+                column, justify="right" if column in _NUMERIC else "left", overflow="fold"
+            )
         for row in rows:
             table.add_row(*(Text(_NONE if c is None else one_line(str(c))) for c in row))
         console.print(table)
@@ -220,7 +221,8 @@ def _when(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     try:
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        # isoformat, not strftime: %Y is not zero-padded everywhere (year 1 -> "1").
+        return moment.astimezone(timezone.utc).isoformat(sep=" ", timespec="minutes")[:16]
     except (OverflowError, ValueError):
         # A moment near the ends of the calendar (year 1 at +01:00, year 9999 at -01:00)
         # has no UTC equivalent a datetime can hold: show it as the server gave it.
