@@ -137,7 +137,7 @@ CASES = {
         "/coins/bookmarks/default",
         {"payload": [COIN]},
         query={"limit": "10", "offset": "5", "includeNsfw": "true"},
-        output=(MINT, "Example", "EX", "$5,000.25", "1 coins"),
+        output=(MINT, "Example", "EX", "$5,000.25", "\n1 coin\n"),
     ),
     "create-reply": Case(
         ["create-reply", MINT, "Great project! #42", "--captcha-token", "cap-2"],
@@ -153,7 +153,7 @@ CASES = {
         f"/replies/{MINT}",
         {"payload": {"replies": [REPLY], "hasMore": True, "offset": 100}},
         query={"limit": "1", "offset": "100"},
-        output=("9001", "degen", "Great project! #42", "1 replies from offset 100; more"),
+        output=("9001", "degen", "Great project! #42", "\n1 reply from offset 100; more"),
     ),
     "create-report": Case(
         ["create-report", MINT, "scam", "This token appears to be a scam"],
@@ -337,12 +337,48 @@ def test_json_works_without_rich(
 def test_tables_without_rich(
     mocked: aioresponses, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setitem(sys.modules, "rich", None)  # as if rich were not installed
+    evil = {**REPLY, "id": 9002, "username": None, "total_likes": 12, "text": "gm\x1b[2J"}
+    answer(mocked, "GET", f"/replies/{MINT}", payload={"replies": [REPLY, evil], "hasMore": True})
+    status, out, err = run(capsys, "get-replies", MINT)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        "id    user       likes  text",
+        "----  ---------  -----  ------------------",
+        "9001  degen          3  Great project! #42",
+        "9002  7GCi…W2hr     12  gm [2J",
+        "2 replies from offset 0; more after this page",
+    ]
+
+
+def test_coins_and_reports_without_rich(
+    mocked: aioresponses, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "rich", None)
-    status, out, err = run(capsys, "create-reply", MINT, "gm")
-    assert (status, out) == (2, "")
-    assert err.count("\n") == 1
-    assert "pip install 'pumpfun-async[cli]'" in err
-    assert sent(mocked) == []  # checked before anything is sent
+    answer(mocked, "GET", "/coins/bookmarks/default", payload=[COIN, {**COIN, "usd_market_cap": 7}])
+    status, out, _ = run(capsys, "get-bookmark-items", "default")
+    assert status == 0
+    assert out.splitlines() == [
+        f"{'mint':{len(MINT)}}  name     symbol  usd market cap",
+        f"{'-' * len(MINT)}  -------  ------  --------------",
+        f"{MINT}  Example  EX           $5,000.25",
+        f"{MINT}  Example  EX               $7.00",
+        "2 coins",
+    ]
+    reports = [REPORT, {"id": 7, "type": "phishing", "done": True, "action": "hidden"}]
+    answer(mocked, "GET", "/reports", payload={"reports": reports, "total": 2})
+    status, out, _ = run(capsys, "get-reports")
+    assert status == 0
+    header, rule, first, second, summary = out.splitlines()
+    assert header.split() == ["id", "type", "target", "done", "action", "created", "(UTC)"]
+    assert set(rule) == {"-", " "}
+    assert first.split() == [REPORT["id"], "scam", MINT, "no", "-", "2024-05-01", "10:00"]
+    assert second.split() == ["7", "phishing", "-", "yes", "hidden", "-"]
+    assert summary == "2 of 2 reports"
+    answer(mocked, "POST", "/replies", status=201, payload=REPLY)
+    status, out, _ = run(capsys, "create-reply", MINT, "Great project! #42")
+    assert status == 0
+    assert out.splitlines()[2].split() == ["9001", "degen", "3", "Great", "project!", "#42"]
 
 
 # ---------------------------------------------------------------------------- errors
@@ -386,7 +422,7 @@ def test_a_bad_base_url_with_stored_tokens_is_a_usage_error(
 ) -> None:
     store_token(BASE, "stored.login-token.from-pumpfun-login", USER)
     assert main(["--base-url", "ftp://api.test", "like", MINT]) == 2
-    assert "base_url" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("error: --base-url: 'ftp://api.test' is not")
 
 
 def test_rate_limit_says_when_to_retry(
@@ -410,10 +446,14 @@ def test_network_error(mocked: aioresponses, capsys: pytest.CaptureFixture[str])
     ("argv", "message"),
     [
         (["get-replies", "not-a-mint"], "error: mint: 'not-a-mint' is not a mint address"),
-        (["get-replies", MINT, "--limit", "0"], "error: limit: must be between 1 and 1000"),
-        (["get-reports", "--created-to", "yesterday"], "error: created_to: 'yesterday' is not"),
+        (["get-replies", MINT, "--limit", "0"], "error: --limit: must be between 1 and 1000"),
+        (["get-reports", "--created-to", "yesterday"], "error: --created-to: 'yesterday' is not"),
         (["create-reply", MINT, "   "], "error: text: must not be empty or blank"),
-        (["--timeout", "-1", "like", MINT], "error: timeout: expected a positive number"),
+        (["--timeout", "-1", "like", MINT], "error: --timeout: expected a positive number"),
+        (
+            ["get-reports", "--created-from", "2024-05-02", "--created-to", "2024-05-01"],
+            "error: --created-from: is later than --created-to",
+        ),
     ],
 )
 def test_validation_error(
@@ -432,7 +472,25 @@ def test_report_comment_needs_a_client_key(
     status = main(["--base-url", BASE, "report-comment", "9001", "spam"])
     _, err = capsys.readouterr()
     assert status == 2
-    assert err.startswith("error: client_key: report_comment needs the x-client-key header")
+    assert err == (
+        "error: report-comment needs the x-client-key header: "
+        "give --client-key KEY or set $PUMPFUN_CLIENT_KEY\n"
+    )
+    assert sent(mocked) == []
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_client_key_is_no_client_key(
+    blank: str,
+    mocked: aioresponses,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PUMPFUN_CLIENT_KEY", blank)
+    assert main(["--base-url", BASE, "report-comment", "9001", "spam"]) == 2
+    assert "give --client-key KEY" in capsys.readouterr().err
+    assert main(["--base-url", BASE, "--client-key", blank, "report-comment", "9001", "spam"]) == 2
+    assert "give --client-key KEY" in capsys.readouterr().err
     assert sent(mocked) == []
 
 

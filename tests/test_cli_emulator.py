@@ -34,10 +34,12 @@ def test_demo_tours_the_api(capsys: pytest.CaptureFixture[str]) -> None:
         "Report the coin and a comment",
         "Review the queue as an admin",
         "action=banned",
-        "1 report(s) still pending",
+        "\n    1 report still pending\n",
         "skipped by the cache without a request",
         "signed in (1 sign-in) and liked",
-        "done: the emulator served",
+        "Bulk-like 10 coins at once",
+        "10 likes succeeded, then 10 more; 10 skipped by the cache",
+        "done: the emulator served ",
     ):
         assert step in out
 

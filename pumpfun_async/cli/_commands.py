@@ -2,7 +2,11 @@
 
 Each method's signature gives the arguments (required parameters become positionals, the
 others ``--options``), its type hints give how a command-line string is converted, and its
-docstring gives the help texts. Nothing here names an operation.
+docstring gives the help texts, rewritten for the command line: parameters are named as
+their arguments (``--limit``, ``mint``), the client's options as the global flags
+(``--client-key``), environment variables as ``$NAME``, ``True``/``False``/``None`` as what
+one types, and sentences about Python-only features (a ``state_cache``, the client's
+``captcha`` provider) are left out. Nothing here names an operation.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TextIO, TypeAlias
 
@@ -42,7 +46,16 @@ Handler: TypeAlias = Callable[[argparse.Namespace, TextIO], int]
 (``sys.stdout``), it returns the exit status."""
 
 GLOBAL_DESTS = frozenset(
-    {"base_url", "token", "client_key", "timeout", "max_retries", "no_rate_limit", "as_json"}
+    {
+        "base_url",
+        "token",
+        "client_key",
+        "timeout",
+        "max_retries",
+        "no_rate_limit",
+        "as_json",
+        "debug",
+    }
 )
 """Namespace attributes the global options use; no subcommand argument may reuse them."""
 
@@ -54,6 +67,32 @@ _ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]+\.)?([^`]+)`")  # :class:`~pkg.Name` ->
 _LITERAL = re.compile(r"``(.+?)``")
 _ARG_ENTRY = re.compile(r"(\w+)(?: \([^)]*\))?:\s*(.*)")
 _SECTION = re.compile(r"[A-Z][A-Za-z ]*:")
+# The client's options that the command line sets with a global flag; the others (a captcha
+# provider, a session, a wallet, a state cache, limiter objects) exist in Python only.
+_CLIENT_FLAGS = {
+    "token": "--token",
+    "base_url": "--base-url",
+    "client_key": "--client-key",
+    "timeout": "--timeout",
+    "max_retries": "--max-retries",
+}
+_PYTHON_ONLY = frozenset(
+    name
+    for name in inspect.signature(AsyncPumpFunClient).parameters
+    if name not in _CLIENT_FLAGS and name != "self"
+)
+_ENUM_VALUE = re.compile(r":class:`~?(?:[\w.]+\.)?(\w+)`(?: or its value|, its value(?=,))")
+_CLASS_ROLE = re.compile(r":class:`~?(?:[\w.]+\.)?(\w+)`")
+_METHOD_ROLE = re.compile(r":meth:`~?(?:[\w.]+\.)?(\w+)(?:\(\))?`")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_ENV_VAR = re.compile(r"``(PUMPFUN_[A-Z_]+)``")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(`:])")
+# Python terms with no command-line meaning, and what to say instead.
+_PHRASES = {
+    "naive means UTC": "without a time-zone offset means UTC",
+    "when ``None``": "when not given",
+    "``None``": "nothing",
+}
 
 
 class UsageError(Exception):
@@ -101,16 +140,24 @@ def _add_command(subcommands: Subcommands, endpoint: Endpoint) -> None:
     method = getattr(AsyncPumpFunClient, endpoint.name)
     hints = typing.get_type_hints(method)
     doc = inspect.getdoc(method) or endpoint.summary
+    params = [p for p in inspect.signature(method).parameters.values() if p.name != "self"]
+    names = {
+        p.name: _kebab(p.name) if p.default is inspect.Parameter.empty else f"--{_kebab(p.name)}"
+        for p in params
+    }
     arg_help = _args_section(doc)
-    description = _clean(_prose(doc))
+    description = command_line_text(_prose(doc), names)
     parser = subcommands.add_parser(
         _kebab(endpoint.name), help=endpoint.summary, description=description
     )
-    params = [p for p in inspect.signature(method).parameters.values() if p.name != "self"]
     for param in params:
         if param.name in _RESERVED:  # pragma: no cover - guards future client methods
             raise AssertionError(f"{endpoint.name}({param.name}) clashes with a global option")
-        _add_argument(parser, param, hints[param.name], arg_help.get(param.name))
+        help_text = arg_help.get(param.name)
+        if help_text is not None:
+            true, false = _truth_words(param, hints[param.name], names[param.name])
+            help_text = command_line_text(help_text, names, true=true, false=false)
+        _add_argument(parser, param, hints[param.name], help_text)
     parser.set_defaults(
         handler=ApiCommand(
             endpoint,
@@ -173,8 +220,12 @@ class ApiCommand:
 
     def __call__(self, args: argparse.Namespace, out: TextIO) -> int:
         """Run the operation with the parsed arguments and print its result to ``out``."""
-        if self.returns_value and not args.as_json and not _output.rich_available():
-            raise UsageError(_output.RICH_MISSING)
+        if self.endpoint.client_key and not _client_key_given(args):
+            # Checked here so that the message names the flag, not the client's parameter.
+            raise UsageError(
+                f"{_kebab(self.endpoint.name)} needs the x-client-key header: "
+                "give --client-key KEY or set $PUMPFUN_CLIENT_KEY"
+            )
         kwargs = {name: getattr(args, name) for name in self.params}
         result = asyncio.run(self._call(args, kwargs))
         if args.as_json:
@@ -193,6 +244,63 @@ class ApiCommand:
         if self.positionals:
             words.append(_output.shorten(str(kwargs[self.positionals[0]])))
         return " ".join(words)
+
+
+def _client_key_given(args: argparse.Namespace) -> bool:
+    """Whether the client will have a client key: as the client reads it, blank is none."""
+    key = args.client_key if args.client_key is not None else os.environ.get("PUMPFUN_CLIENT_KEY")
+    return bool(key and key.strip())
+
+
+def command_line_text(
+    text: str, names: Mapping[str, str], *, true: str = "true", false: str = "false"
+) -> str:
+    """A docstring passage rewritten for the command line, as one line of plain text.
+
+    Args:
+        text: Docstring text, with its markup (````x````, ``:class:`X```).
+        names: How the command line spells each parameter (``limit`` -> ``--limit``).
+        true: What stands for ````True```` (``--done`` for a flag, ``true`` for a value).
+        false: What stands for ````False````.
+    """
+    sentences = []
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        clauses = sentence.split("; ")
+        kept = [c for c in clauses if not any(f"``{n}``" in c for n in _PYTHON_ONLY)]
+        if not kept:
+            continue
+        joined = "; ".join(kept)
+        if kept[-1] is not clauses[-1]:  # the sentence's end went with a dropped clause
+            joined = joined.rstrip(" ,;:") + "."
+        sentences.append(joined)
+    text = " ".join(sentences)
+    text = _ENUM_VALUE.sub(lambda m: _words(m.group(1)), text)
+    text = _CLASS_ROLE.sub(lambda m: _words(m.group(1)), text)
+    text = _METHOD_ROLE.sub(
+        lambda m: f"'pumpfun {_kebab(m.group(1))}'" if m.group(1) in ENDPOINTS else m.group(1),
+        text,
+    )
+    text = _ENV_VAR.sub(r"$\1", text)
+    for name, flag in _CLIENT_FLAGS.items():
+        text = re.sub(rf"(?:the client's )?``{name}``", flag, text)
+    for name, spelled in names.items():
+        text = text.replace(f"``{name}``", spelled)
+    text = text.replace("``True``", true).replace("``False``", false)
+    for phrase, replacement in _PHRASES.items():
+        text = text.replace(phrase, replacement)
+    return _clean(text)
+
+
+def _truth_words(param: inspect.Parameter, hint: Any, spelled: str) -> tuple[str, str]:
+    """What stands for ``True`` and ``False`` in a parameter's help: flags or values."""
+    if _members(hint) == [bool] and param.default is not inspect.Parameter.empty:
+        return spelled, f"--no-{spelled.removeprefix('--')}"
+    return "true", "false"
+
+
+def _words(class_name: str) -> str:
+    """``ReportType`` -> ``report type``."""
+    return _CAMEL.sub(" ", class_name).lower()
 
 
 def _members(hint: Any) -> list[Any]:
@@ -222,7 +330,7 @@ def _prose(doc: str) -> str:
 
 
 def _args_section(doc: str) -> dict[str, str]:
-    """Each parameter's description from a Google-style ``Args:`` section, as one line."""
+    """Each parameter's description from a Google-style ``Args:`` section, markup kept."""
     found: dict[str, list[str]] = {}
     base: int | None = None
     for indent, text in _section_lines(doc, "Args:"):
@@ -232,7 +340,7 @@ def _args_section(doc: str) -> dict[str, str]:
             found[entry.group(1)] = [entry.group(2)]
         elif found:
             next(reversed(found.values())).append(text)
-    return {name: _clean(" ".join(parts)) for name, parts in found.items()}
+    return {name: " ".join(parts) for name, parts in found.items()}
 
 
 def _section_lines(doc: str, header: str) -> Iterator[tuple[int, str]]:

@@ -19,6 +19,7 @@ from pumpfun_async import (
     StateCache,
     Wallet,
 )
+from pumpfun_async.cli._output import plain_table, plural
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
 __all__ = ["add_demo_command", "run_demo"]
@@ -37,12 +38,8 @@ class _Tour:
         print(f"    {text}", file=self.out)
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-        for index, row in enumerate(cells):
-            self.show("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-            if index == 0:
-                self.show("  ".join("-" * w for w in widths))
+        for line in plain_table(header, rows):
+            self.show(line)
 
 
 def add_demo_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,7 +68,7 @@ async def run_demo(out: TextIO) -> int:
             except PumpFunError as exc:  # the emulator should never fail the tour
                 print(f"demo failed: {exc}", file=out)
                 return 1
-        print(f"\ndone: the emulator served {len(emu.requests)} requests.", file=out)
+        print(f"\ndone: the emulator served {plural(len(emu.requests), 'request')}.", file=out)
     return 0
 
 
@@ -88,7 +85,7 @@ async def _tour(
     tour.show("unliked: DELETE /likes/{mint} -> 200")
 
     mints = [coin["mint"] for coin in coins[:10]]
-    tour.title(f"Bulk-like {len(mints)} coins at once with asyncio.gather")
+    tour.title(f"Bulk-like {plural(len(mints), 'coin')} at once with asyncio.gather")
     started = time.perf_counter()
     results = await asyncio.gather(*(user.like(m) for m in mints), return_exceptions=True)
     elapsed = (time.perf_counter() - started) * 1000
@@ -143,7 +140,8 @@ async def _tour(
         action = resolved.action if resolved else "?"
         tour.show(f"resolved {report.id}: action={action}")
         remaining = await admin.get_reports(done=False)
-        tour.show(f"{remaining.total} report(s) still pending")
+        pending_count = len(remaining) if remaining.total is None else remaining.total
+        tour.show(f"{plural(pending_count, 'report')} still pending")
         await admin.delete_report(report.id)
         tour.show(f"deleted {report.id}")
 
@@ -155,8 +153,8 @@ async def _cached_bulk(tour: _Tour, emu: Emulator, mints: list[str]) -> None:
         first_pass = await cached.like_many(mints, concurrency=16)
         second_pass = await cached.like_many(mints, concurrency=16)
     tour.show(
-        f"{len(first_pass.succeeded)} + {len(second_pass.succeeded)} likes succeeded; "
-        f"{cache.skipped} skipped by the cache without a request"
+        f"{plural(len(first_pass.succeeded), 'like')} succeeded, then "
+        f"{len(second_pass.succeeded)} more; {cache.skipped} skipped by the cache without a request"
     )
 
 
@@ -170,4 +168,6 @@ async def _wallet_sign_in(tour: _Tour, emu: Emulator) -> None:
     async with emu.client(None, wallet=wallet) as signed:
         await signed.like(DOCS_MINT)
     logins = len(emu.requests_for("login"))
-    tour.show(f"wallet {wallet.address} signed in ({logins} sign-in) and liked {DOCS_MINT}")
+    tour.show(
+        f"wallet {wallet.address} signed in ({plural(logins, 'sign-in')}) and liked {DOCS_MINT}"
+    )

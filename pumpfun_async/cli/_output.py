@@ -1,27 +1,26 @@
-"""Printing results: JSON with orjson for ``--json``, tables with rich for people.
+"""Printing results: JSON with orjson for ``--json``, tables for people.
 
-rich is imported only when a table is printed, so ``--json`` works without it and importing
-the command line stays light.
+Tables are drawn with rich when it is installed (the ``cli`` extra) and as plain aligned
+text otherwise. rich is imported only when a table is printed, so importing the command
+line stays light.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import Any, TextIO, cast
 
 import attrs
 import orjson
 
 from pumpfun_async.models import Coin, RepliesPage, Reply, Report, ReportsPage
 
-if TYPE_CHECKING:
-    from rich.table import Table
-
 __all__ = [
-    "RICH_MISSING",
     "one_line",
+    "plain_table",
+    "plural",
     "print_human",
     "print_json",
     "rich_available",
@@ -29,7 +28,6 @@ __all__ = [
     "to_json",
 ]
 
-RICH_MISSING = "tables need rich: pip install 'pumpfun-async[cli]' (or use --json for JSON output)"
 _TEXT_WIDTH = 60
 _PIPE_WIDTH = 200
 _NUMERIC = frozenset({"likes", "usd market cap"})
@@ -86,78 +84,132 @@ def print_json(result: object, out: TextIO) -> None:
 
 
 def print_human(result: object, out: TextIO, confirmation: str) -> None:
-    """Print a result for people: a table, or ``confirmation`` when there is no result."""
+    """Print a result for people: a table, or ``confirmation`` when there is no result.
+
+    Tables are drawn with rich when it is installed, as plain aligned text otherwise.
+    """
     if result is None:
         print(confirmation, file=out)
         return
+    described = _describe(result)
+    if described is None:  # a result type this module does not know yet
+        print_json(result, out)
+        return
+    columns, rows, summary = described
+    if rich_available():
+        _print_rich(out, columns, rows, summary)
+        return
+    if rows:
+        print("\n".join(plain_table(columns, rows, numeric=_NUMERIC)), file=out)
+    if summary:
+        print(summary, file=out)
+
+
+def plain_table(
+    header: Sequence[str], rows: Sequence[Sequence[object]], *, numeric: Collection[str] = ()
+) -> list[str]:
+    """A table as lines of aligned text: the header, a rule of dashes, then one line per row.
+
+    Cells are made safe for a terminal (:func:`one_line`); ``None`` shows as ``-``. Columns
+    named in ``numeric`` are right-aligned.
+    """
+    cells = [[one_line(str(c)) for c in header]] + [
+        [_NONE if c is None else one_line(str(c)) for c in row] for row in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    right = [name in numeric for name in header]
+    lines = []
+    for index, row in enumerate(cells):
+        aligned = (
+            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right, strict=True)
+        )
+        lines.append("  ".join(aligned).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def plural(count: int, singular: str, plural: str | None = None) -> str:
+    """``count`` and the noun that agrees with it: ``1 coin``, ``0 coins``, ``2 replies``."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+_Described = tuple[tuple[str, ...], list[tuple[object, ...]], str | None]
+
+
+def _describe(result: object) -> _Described | None:
+    """A result as (columns, rows, summary line), or ``None`` for an unknown result type."""
+    more = "; more after this page" if getattr(result, "has_more", False) else ""
+    if isinstance(result, RepliesPage):
+        summary = f"{plural(len(result), 'reply', 'replies')} from offset {result.offset}{more}"
+        return _REPLY_COLUMNS, _reply_rows(result.replies), summary
+    if isinstance(result, ReportsPage):
+        if result.total is None:
+            counted = plural(len(result), "report")
+        else:  # "1 of 3 reports": the noun agrees with the total
+            counted = f"{len(result)} of {plural(result.total, 'report')}"
+        return _REPORT_COLUMNS, _report_rows(result.reports), counted + more
+    if isinstance(result, Reply):
+        return _REPLY_COLUMNS, _reply_rows([result]), None
+    if isinstance(result, Report):
+        return _REPORT_COLUMNS, _report_rows([result]), None
+    if isinstance(result, list) and all(isinstance(item, Coin) for item in result):
+        return _COIN_COLUMNS, _coin_rows(result), plural(len(result), "coin")
+    return None
+
+
+def _print_rich(
+    out: TextIO, columns: Sequence[str], rows: Sequence[Sequence[object]], summary: str | None
+) -> None:
+    from rich import box
     from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text  # Text: server strings are never read as rich markup
 
     # Piped output is not cut to 80 columns: ids and mints must stay whole to be reused.
     width = None if out.isatty() else _PIPE_WIDTH
     console = Console(file=out, width=width, highlight=False, emoji=False, markup=False)
-    more = "; more after this page" if getattr(result, "has_more", False) else ""
-    if isinstance(result, RepliesPage):
-        _print_table(console, _replies_table(result.replies))
-        console.print(f"{len(result)} replies from offset {result.offset}{more}")
-    elif isinstance(result, ReportsPage):
-        _print_table(console, _reports_table(result.reports))
-        total = "" if result.total is None else f" of {result.total}"
-        console.print(f"{len(result)}{total} reports{more}")
-    elif isinstance(result, Reply):
-        _print_table(console, _replies_table([result]))
-    elif isinstance(result, Report):
-        _print_table(console, _reports_table([result]))
-    elif isinstance(result, list) and all(isinstance(item, Coin) for item in result):
-        _print_table(console, _coins_table(result))
-        console.print(f"{len(result)} coins")
-    else:  # a result type this module does not know yet
-        print_json(result, out)
-
-
-def _print_table(console: Any, table: Table) -> None:
-    if table.row_count:
+    if rows:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for column in columns:
+            table.add_column(
+                column, justify="right" if column in _NUMERIC else "left", overflow="fold"
+            )
+        for row in rows:
+            table.add_row(*(Text(_NONE if c is None else one_line(str(c))) for c in row))
         console.print(table)
+    if summary:
+        console.print(summary)
 
 
-def _table(*columns: str) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in columns:
-        table.add_column(column, justify="right" if column in _NUMERIC else "left", overflow="fold")
-    return table
+_REPLY_COLUMNS = ("id", "user", "likes", "text")
+_COIN_COLUMNS = ("mint", "name", "symbol", "usd market cap")
+_REPORT_COLUMNS = ("id", "type", "target", "done", "action", "created (UTC)")
 
 
-def _row(table: Table, cells: Sequence[object]) -> None:
-    from rich.text import Text  # Text: server strings are never read as rich markup
-
-    table.add_row(*(Text(_NONE if cell is None else one_line(str(cell))) for cell in cells))
-
-
-def _replies_table(replies: Sequence[Reply]) -> Table:
-    table = _table("id", "user", "likes", "text")
+def _reply_rows(replies: Sequence[Reply]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
     for reply in replies:
         user = reply.username or (shorten(reply.user) if reply.user else None)
-        _row(table, (reply.id, user, reply.total_likes, _truncate(reply.text)))
-    return table
+        rows.append((reply.id, user, reply.total_likes, _truncate(reply.text)))
+    return rows
 
 
-def _coins_table(coins: Sequence[Coin]) -> Table:
-    table = _table("mint", "name", "symbol", "usd market cap")
+def _coin_rows(coins: Sequence[Coin]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
     for coin in coins:
         cap = None if coin.usd_market_cap is None else f"${coin.usd_market_cap:,.2f}"
-        _row(table, (coin.mint, coin.name, coin.symbol, cap))
-    return table
+        rows.append((coin.mint, coin.name, coin.symbol, cap))
+    return rows
 
 
-def _reports_table(reports: Sequence[Report]) -> Table:
-    table = _table("id", "type", "target", "done", "action", "created (UTC)")
+def _report_rows(reports: Sequence[Report]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
     for report in reports:
         done = None if report.done is None else ("yes" if report.done else "no")
         created = _when(report.created_at)
-        _row(table, (report.id, report.type, report.target_id, done, report.action, created))
-    return table
+        rows.append((report.id, report.type, report.target_id, done, report.action, created))
+    return rows
 
 
 def _truncate(text: str) -> str:
@@ -168,4 +220,10 @@ def _truncate(text: str) -> str:
 def _when(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    try:
+        # isoformat, not strftime: %Y is not zero-padded everywhere (year 1 -> "1").
+        return moment.astimezone(timezone.utc).isoformat(sep=" ", timespec="minutes")[:16]
+    except (OverflowError, ValueError):
+        # A moment near the ends of the calendar (year 1 at +01:00, year 9999 at -01:00)
+        # has no UTC equivalent a datetime can hold: show it as the server gave it.
+        return moment.isoformat()
