@@ -12,6 +12,7 @@ The sections, in order: ``throughput`` (5,000 likes at concurrency 64 against ra
 httpx and requests), ``latency`` (sequential calls: async client, sync client, raw aiohttp,
 requests), ``decode`` (1,000 replies and 1,000 coins into models, against pydantic v2 and
 msgspec), ``memory`` (peak RSS of ``like_many`` over 10,000 and 100,000 targets),
+``hostile`` (peak RSS while a server sends an endless body or a gzip bomb),
 ``ratelimit`` (``TokenBucket`` against aiolimiter) and ``redis`` (``RedisRateLimiter``
 beside ``TokenBucket``: cost per acquire, and one limit shared by four processes).
 """
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "latency": "bench_sync",
     "decode": "bench_decode",
     "memory": "bench_memory",
+    "hostile": "bench_hostile",
     "ratelimit": "bench_ratelimit",
     "redis": "bench_redis",
 }

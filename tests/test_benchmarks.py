@@ -53,6 +53,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "## Sequential latency",
         "## Decoding",
         "## Bulk memory",
+        "## Hostile server",
         "## Rate limiter",
         "## Shared rate limit",
     ):
@@ -73,7 +74,12 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
     if os.environ.get("PUMPFUN_REQUIRE_REDIS"):  # CI installed redis-server: no skipping
         assert "| RedisRateLimiter (one key) | 4 |" in results
     goals = results.split("## Goals", 1)[1].split("\n## ", 1)[0]
-    for measure in ("Throughput vs raw aiohttp", "Decoding vs pydantic v2", "Bulk memory"):
+    for measure in (
+        "Throughput vs raw aiohttp",
+        "Decoding vs pydantic v2",
+        "Bulk memory",
+        "Peak RSS above baseline while a server streams an endless body",
+    ):
         assert measure in goals, measure
     assert _committed() == before  # a quick run never overwrites the committed results
 
