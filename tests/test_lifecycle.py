@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -253,7 +253,7 @@ async def stall() -> AsyncIterator[Stall]:
         await server.close()
 
 
-async def outcomes(calls: list[asyncio.Future[Any]]) -> list[type[BaseException] | None]:
+async def outcomes(calls: Sequence[asyncio.Future[Any]]) -> list[type[BaseException] | None]:
     """How each call ended: its exception's type, or None for a result."""
     done = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), GUARD)
     return [type(r) if isinstance(r, BaseException) else None for r in done]
@@ -348,7 +348,7 @@ async def test_aclose_while_calls_wait_for_a_wallet_sign_in(stall: Stall) -> Non
     client = AsyncPumpFunClient(
         base_url=stall.url, wallet=Wallet.generate(), rate_limit=None, max_retries=0
     )
-    calls = [asyncio.ensure_future(client.like(MINT)) for _ in range(3)]
+    calls: list[asyncio.Future[Any]] = [asyncio.ensure_future(client.like(MINT)) for _ in range(3)]
     calls.append(asyncio.ensure_future(client.login()))
     await stall.wait_for_hits(1)
     await asyncio.wait_for(client.aclose(), GUARD)
