@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
-from .errors import PumpFunError, ValidationError
+from .errors import ClientClosedError, PumpFunError, ValidationError
 
 __all__ = ["BulkItem", "BulkResult", "Progress", "run_bulk"]
 
@@ -173,7 +173,9 @@ async def run_bulk(
     Targets are drawn lazily, one each time a call is about to start, so at most
     ``concurrency`` calls (and worker tasks: fewer when there are fewer targets) exist at
     once. A :class:`~pumpfun_async.PumpFunError` is recorded in the target's item; with
-    ``fail_fast`` the first one is raised instead. Anything raised (that error, another
+    ``fail_fast`` the first one is raised instead. A
+    :class:`~pumpfun_async.ClientClosedError` (the client was closed during the batch) is
+    always raised: every later call would fail the same way. Anything raised (that error, another
     exception from ``call``, from iterating ``targets`` or from the ``progress`` callback)
     and cancelling the bulk call alike stop it the same way: no further target is drawn,
     the calls in flight are cancelled and waited for, and the exception propagates, so no
@@ -207,7 +209,8 @@ async def run_bulk(
                     value = await call(drawn[index])
                     outcomes[index] = value if keep_values else None
                 except PumpFunError as error:
-                    if fail_fast:
+                    # A closed client fails every call that follows: the batch is over.
+                    if fail_fast or isinstance(error, ClientClosedError):
                         raise
                     outcomes[index] = _Failed(error)
                 done += 1

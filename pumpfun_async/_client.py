@@ -339,7 +339,22 @@ class AsyncPumpFunClient:
         return self._transport.closed
 
     async def aclose(self) -> None:
-        """Close the client's own HTTP session. The client cannot be used afterwards."""
+        """Close the client's own HTTP session. The client cannot be used afterwards.
+
+        Calls still in progress (waiting for the rate limiter, a 429 pause, a retry, a
+        sign-in, a captcha token, a connection or an answer) are interrupted and raise
+        :class:`~pumpfun_async.ClientClosedError`, as does every later call; no request
+        reaches the network once ``aclose()`` has begun. A call whose request was already
+        sent raises ``ClientClosedError`` too, even if its answer was on its way (the
+        server may have acted on it). A caller's own cancellation stays a
+        ``CancelledError``.
+
+        It returns once those calls have stopped (a
+        :class:`~pumpfun_async.RedisRateLimiter` may take up to its ``timeout`` to give
+        back a slot granted meanwhile). Calling it again, or concurrently, is harmless.
+        Views made with :meth:`with_options` share the client, so closing one closes them
+        all.
+        """
         await self._transport.aclose()
 
     async def __aenter__(self: _ClientT) -> _ClientT:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import inspect
 import os
@@ -35,13 +36,30 @@ __all__ = ["PumpFunClient", "sync_method_names"]
 _T = TypeVar("_T")
 _SyncT = TypeVar("_SyncT", bound="PumpFunClient")
 _NOT_WRAPPED = frozenset({"aclose"})
+_CLOSED = "this client has been closed; create a new PumpFunClient to send requests"
+_CLOSED_WHILE_BUSY = (
+    "this client was closed while the call was in progress; "
+    "create a new PumpFunClient to send requests"
+)
 
 
 class _Loop:
-    """One event-loop thread and the async client living on it."""
+    """One event-loop thread and the async client living on it.
+
+    Every call handed to the loop goes through :meth:`submit`, which refuses new calls once
+    :meth:`close` has begun; ``close`` then closes the async client (which interrupts the
+    calls in progress with :class:`ClientClosedError`), waits for the calls to end, stops
+    the thread, and fails with ``ClientClosedError`` any call the loop never got to run.
+    """
 
     def __init__(self, kwargs: dict[str, Any]) -> None:
         self.pid = os.getpid()
+        self._lock = threading.Lock()
+        self._closing = False
+        # Calls handed to the loop and not yet answered (any thread), and their tasks
+        # (the loop thread only).
+        self._calls: set[concurrent.futures.Future[Any]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._manager: AbstractContextManager[BlockingPortal] = start_blocking_portal(
             name="pumpfun-async"
         )
@@ -50,11 +68,39 @@ class _Loop:
         self.loop: asyncio.AbstractEventLoop = self.portal.call(_running_loop)
         self.client: AsyncPumpFunClient = self.portal.call(_build, kwargs)
 
+    def submit(
+        self, coroutine: Coroutine[Any, Any, _T]
+    ) -> tuple[concurrent.futures.Future[_T], threading.Event]:
+        """Run ``coroutine`` on the loop (see :func:`_submit`), unless the client is closing."""
+        with self._lock:
+            if self._closing:
+                coroutine.close()
+                raise ClientClosedError(_CLOSED)
+            future, settled = _submit(coroutine, self.loop, self._tasks)
+            calls = self._calls
+            calls.add(future)
+        future.add_done_callback(calls.discard)
+        return future, settled
+
     def close(self) -> None:
+        with self._lock:
+            self._closing = True  # from here on, submit() refuses: the set of calls is final
         try:
-            self.portal.call(self.client.aclose)
+            self.portal.call(self._aclose)
         finally:
             self._manager.__exit__(None, None, None)
+            # The thread has stopped: a call whose task never started would wait for ever.
+            for future in list(self._calls):
+                if not future.done() and future.set_running_or_notify_cancel():
+                    future.set_exception(ClientClosedError(_CLOSED_WHILE_BUSY))
+
+    async def _aclose(self) -> None:
+        await self.client.aclose()
+        # Calls between two requests (a bulk call's own task, an iterator's next page)
+        # meet the closed client and end; the loop's shutdown cancels any that does not.
+        running = [task for task in self._tasks if not task.done()]
+        if running:
+            await asyncio.wait(running, timeout=_SETTLE_SECONDS)
 
 
 async def _running_loop() -> asyncio.AbstractEventLoop:
@@ -102,19 +148,23 @@ class PumpFunClient:
             raise
         self._kwargs = dict(bound.arguments)
         self._lock = threading.Lock()
+        self._closing = threading.Lock()
         self._loops: list[_Loop] = []
         self._closed = False
         self._finalizer = weakref.finalize(self, _shutdown, self._loops)
 
     def _loop(self) -> _Loop:
         loops = self._loops
-        if loops and loops[-1].pid == os.getpid():
-            return loops[-1]
+        try:
+            loop = loops[-1]
+        except IndexError:  # none yet, or close() has just taken it
+            pass
+        else:
+            if loop.pid == os.getpid():
+                return loop  # if it is closing, its submit() refuses the call
         with self._lock:
             if self._closed:
-                raise ClientClosedError(
-                    "this client has been closed; create a new PumpFunClient to send requests"
-                )
+                raise ClientClosedError(_CLOSED)
             if loops and loops[-1].pid != os.getpid():
                 loops.clear()  # a forked child: the parent's loop thread does not exist here
             if not loops:
@@ -131,7 +181,7 @@ class PumpFunClient:
         # The portal owns the thread; calls go straight to its loop, which costs less per
         # call than the portal's own task machinery.
         coroutine = getattr(loop.client, method)(*args, **kwargs)
-        return _wait(*_submit(coroutine, loop.loop))
+        return _wait(*loop.submit(coroutine))
 
     def _iterate(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
         loop = self._loop()
@@ -139,13 +189,14 @@ class PumpFunClient:
         try:
             while True:
                 try:
-                    yield _wait(loop.portal.start_task_soon(iterator.__anext__))
+                    yield _wait(*loop.submit(_next(iterator)))
                 except StopAsyncIteration:
                     return
         finally:
-            aclose = getattr(iterator, "aclose", None)
-            if aclose is not None and not self._closed:
-                _wait(loop.portal.start_task_soon(aclose))
+            if hasattr(iterator, "aclose"):
+                # Closed client: its loop has finalised the iterator, or never started it.
+                with contextlib.suppress(ClientClosedError):
+                    _wait(*loop.submit(_finalise(iterator)))
 
     @property
     def closed(self) -> bool:
@@ -153,10 +204,17 @@ class PumpFunClient:
         return self._closed
 
     def close(self) -> None:
-        """Close the HTTP session on the loop thread, then stop and join that thread."""
+        """Close the client: stop its calls, close the HTTP session, stop its thread.
+
+        Calls in progress in other threads (iterators and bulk calls included) raise
+        :class:`~pumpfun_async.ClientClosedError`, as does every later call; no request
+        reaches the network once ``close()`` has begun. It returns once the loop thread
+        has stopped; calling it again, or from several threads at once, is harmless.
+        """
         with self._lock:
             self._closed = True
-        self._finalizer()
+        with self._closing:  # a second close() returns only once the first has finished
+            self._finalizer()
 
     def __enter__(self: _SyncT) -> _SyncT:
         return self
@@ -179,12 +237,16 @@ _SETTLE_SECONDS = 5.0
 
 
 def _submit(
-    coroutine: Coroutine[Any, Any, _T], loop: asyncio.AbstractEventLoop
+    coroutine: Coroutine[Any, Any, _T],
+    loop: asyncio.AbstractEventLoop,
+    tasks: set[asyncio.Task[Any]] | None = None,
 ) -> tuple[concurrent.futures.Future[_T], threading.Event]:
     """Run ``coroutine`` as a task on ``loop`` (another thread's) and return its future.
 
     Like ``asyncio.run_coroutine_threadsafe``, and cancelling the future cancels the task;
-    the event is set once the task has finished, cancellation and clean-up included.
+    the event is set once the task has finished, cancellation and clean-up included. The
+    task is kept in ``tasks`` while it runs. A task cancelled by anything but the future
+    (the loop shutting down) fails the future with :class:`ClientClosedError`.
     """
     future: concurrent.futures.Future[_T] = concurrent.futures.Future()
     settled = threading.Event()
@@ -192,7 +254,8 @@ def _submit(
     def finish(task: asyncio.Task[_T]) -> None:
         try:
             if task.cancelled():
-                future.cancel()
+                if future.set_running_or_notify_cancel():  # not the caller's cancel
+                    future.set_exception(ClientClosedError(_CLOSED_WHILE_BUSY))
                 return
             error = task.exception()  # retrieved even when nobody waits any more
             if future.set_running_or_notify_cancel():
@@ -209,13 +272,29 @@ def _submit(
             settled.set()
             return
         task = loop.create_task(coroutine)
+        if tasks is not None:
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
         task.add_done_callback(finish)
-        future.add_done_callback(
-            lambda done: loop.call_soon_threadsafe(task.cancel) if done.cancelled() else None
-        )
+
+        def cancel_task(done: concurrent.futures.Future[_T]) -> None:
+            if done.cancelled():
+                # A loop already closed has nothing left to cancel.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(task.cancel)
+
+        future.add_done_callback(cancel_task)
 
     loop.call_soon_threadsafe(start)
     return future, settled
+
+
+async def _next(iterator: AsyncIterator[_T]) -> _T:
+    return await iterator.__anext__()
+
+
+async def _finalise(iterator: AsyncIterator[Any]) -> None:
+    await iterator.aclose()  # type: ignore[attr-defined]  # checked by the caller
 
 
 def _wait(future: concurrent.futures.Future[_T], settled: threading.Event | None = None) -> _T:

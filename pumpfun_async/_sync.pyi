@@ -1,6 +1,8 @@
 """PumpFunClient's types, written by ``python -m pumpfun_async._sync_stub``."""
 
-from collections.abc import Generator, Iterable, Iterator, Mapping
+import asyncio
+import threading
+from collections.abc import Coroutine, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from datetime import date, datetime
 from types import TracebackType
@@ -24,7 +26,12 @@ _SyncT = TypeVar("_SyncT", bound="PumpFunClient")
 _T = TypeVar("_T")
 
 def sync_method_names() -> list[str]: ...
-def _wait(future: Future[_T]) -> _T: ...
+def _submit(
+    coroutine: Coroutine[Any, Any, _T],
+    loop: asyncio.AbstractEventLoop,
+    tasks: set[asyncio.Task[Any]] | None = None,
+) -> tuple[Future[_T], threading.Event]: ...
+def _wait(future: Future[_T], settled: threading.Event | None = None) -> _T: ...
 
 class PumpFunClient:
     """A synchronous client for the pump.fun frontend API, for scripts and notebooks.

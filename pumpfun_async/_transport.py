@@ -10,6 +10,7 @@ import asyncio
 import copy
 import logging
 import math
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -105,13 +106,30 @@ class Timeout:
 
 @attrs.define
 class _Shared:
-    """What every view of one client shares: session, credentials and per-group pauses."""
+    """What every view of one client shares: session, credentials and per-group pauses.
+
+    ``busy`` holds the tasks inside :meth:`Transport.request`, so that :meth:`Transport.aclose`
+    can interrupt them wherever they wait; ``interrupted`` those it cancelled and whose
+    cancellation has not yet been turned into a :class:`ClientClosedError`.
+    """
 
     session: aiohttp.ClientSession | None
     owns_session: bool
     credentials: Credentials
     closed: bool = False
     paused_until: dict[RouteGroup, float] = attrs.Factory(dict)
+    busy: set[asyncio.Task[Any]] = attrs.Factory(set)
+    interrupted: set[asyncio.Task[Any]] = attrs.Factory(set)
+    closing: asyncio.Future[None] | None = None
+
+
+_CLOSED_WHILE_BUSY = (
+    "this client was closed while the call was in progress; "
+    "create a new AsyncPumpFunClient to send requests"
+)
+# The message aclose() cancels with: on Python 3.10, which has no Task.uncancel(), it is
+# how a cancellation from aclose() is told apart from the caller's own.
+_CLOSING = "pumpfun_async: the client is closing"
 
 
 CaptchaSource = Callable[[], Awaitable["str | None"]]
@@ -234,6 +252,54 @@ class Transport:
         return session
 
     async def request(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        *,
+        query: str | None = None,
+        body: dict[str, Any] | None = None,
+        captcha: CaptchaSource | None = None,
+        cookies: bool = False,
+    ) -> Any:
+        """Send a request (see :meth:`_send`); :meth:`aclose` can interrupt it anywhere.
+
+        The calling task is known to the client while the call runs, so that ``aclose()``
+        can cancel it wherever it waits (rate limiter, 429 pause, retry backoff, sign-in,
+        captcha provider, connection pool, socket). That cancellation, and any failure of a
+        call the client was closed under, surfaces as :class:`ClientClosedError`; the
+        caller's own cancellation stays a ``CancelledError``.
+        """
+        shared = self._shared
+        task = asyncio.current_task()
+        if task is not None:
+            shared.busy.add(task)
+        try:
+            return await self._send(
+                endpoint, path, query=query, body=body, captcha=captcha, cookies=cookies
+            )
+        except asyncio.CancelledError as cancelled:
+            if task is not None and task in shared.interrupted:
+                shared.interrupted.discard(task)
+                if _closing_cancelled(task, cancelled):
+                    raise ClientClosedError(_CLOSED_WHILE_BUSY) from None
+            raise
+        except ClientClosedError:
+            raise
+        except Exception:
+            # Closed under the call: whatever aiohttp made of its closed session (or of a
+            # given session its owner closed) means the same to the caller.
+            session = shared.session
+            if shared.closed or (session is not None and session.closed):
+                raise ClientClosedError(_CLOSED_WHILE_BUSY) from None
+            raise
+        finally:
+            if task is not None:
+                shared.busy.discard(task)
+                if task in shared.interrupted:  # the call finished before it saw the cancel
+                    shared.interrupted.discard(task)
+                    _uncancel(task)
+
+    async def _send(
         self,
         endpoint: Endpoint,
         path: str,
@@ -403,9 +469,32 @@ class Transport:
                 await limiter.acquire()
 
     async def aclose(self) -> None:
-        """Close the session if this client opened it; further requests are refused."""
+        """Refuse further requests, interrupt the calls in progress, close the own session.
+
+        From the moment it is called no request of this client reaches the network: calls
+        in progress are cancelled wherever they wait and raise :class:`ClientClosedError`,
+        as do later ones. It returns once those calls have unwound (a Redis limiter may
+        take up to its ``timeout`` to give back a slot granted meanwhile) and the session
+        is closed. Calling it again, or from several tasks at once, waits for the same close.
+        """
         shared = self._shared
-        shared.closed = True
+        if shared.closing is None:
+            shared.closed = True
+            current = asyncio.current_task()
+            interrupted = [task for task in shared.busy if task is not current and not task.done()]
+            for task in interrupted:
+                shared.interrupted.add(task)
+                task.cancel(_CLOSING)
+            # A task of its own, so a caller of aclose() that is cancelled does not stop the
+            # close half-way for the others.
+            shared.closing = asyncio.ensure_future(self._finish_close(interrupted))
+        await asyncio.shield(shared.closing)
+
+    async def _finish_close(self, interrupted: list[asyncio.Task[Any]]) -> None:
+        if interrupted:
+            # asyncio.wait, not gather: the tasks' outcomes stay theirs to retrieve.
+            await asyncio.wait(interrupted)
+        shared = self._shared
         session, shared.session = shared.session, None
         if session is not None and shared.owns_session:
             await session.close()
@@ -456,6 +545,23 @@ def _too_large(limit: int, method: str, path: str, what: str) -> ResponseTooLarg
         method=method,
         path=path,
     )
+
+
+def _closing_cancelled(task: asyncio.Task[Any], cancelled: asyncio.CancelledError) -> bool:
+    """Whether ``aclose()``'s cancellation was the only one ``task`` was sent.
+
+    ``task`` has just received a cancellation and ``aclose()`` did cancel it. Any other
+    cancellation pending (the caller's own) wins.
+    """
+    if sys.version_info >= (3, 11):
+        return task.uncancel() == 0
+    return cancelled.args == (_CLOSING,)  # pragma: no cover - Python 3.10
+
+
+def _uncancel(task: asyncio.Task[Any]) -> None:
+    """Withdraw ``aclose()``'s cancellation of ``task``, which finished without seeing it."""
+    if sys.version_info >= (3, 11):
+        task.uncancel()
 
 
 async def _add_captcha(

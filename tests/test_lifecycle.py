@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 import aiohttp
+import attrs
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from aioresponses import aioresponses
 
 from pumpfun_async import (
@@ -13,11 +19,15 @@ from pumpfun_async import (
     AsyncPumpFunClient,
     ClientClosedError,
     PumpFunError,
+    RetryPolicy,
+    TokenBucket,
     TransportError,
     ValidationError,
+    Wallet,
 )
+from pumpfun_async._endpoints import RouteGroup
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
+from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent, until
 
 
 def session_of(client: AsyncPumpFunClient) -> aiohttp.ClientSession | None:
@@ -178,3 +188,296 @@ async def test_network_error_message_leaves_the_query_out(mocked: aioresponses) 
             await client.follow("u1", captcha_token="cap-secret")
     assert "cap-secret" not in str(info.value)
     assert info.value.path == "/following/u1"
+
+
+# ---------------------------------------------------------------------- closing while busy
+
+# Only a guard against a hang: no assertion depends on how long anything takes.
+GUARD = 30.0
+OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
+
+
+@attrs.define
+class Stall:
+    """A loopback server that records every request and can hold or throttle some.
+
+    Requests whose path starts with a prefix in ``held`` wait for ``release``; those in
+    ``throttled`` get a 429 asking for an hour's wait.
+    """
+
+    server: TestServer
+    hits: list[str] = attrs.Factory(list)
+    held: set[str] = attrs.Factory(set)
+    throttled: set[str] = attrs.Factory(set)
+    release: asyncio.Event = attrs.Factory(asyncio.Event)
+    arrived: asyncio.Condition = attrs.Factory(asyncio.Condition)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def wait_for_hits(self, count: int) -> None:
+        async with self.arrived:
+            await asyncio.wait_for(self.arrived.wait_for(lambda: len(self.hits) >= count), GUARD)
+
+
+@pytest.fixture
+async def stall() -> AsyncIterator[Stall]:
+    box: list[Stall] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        stall = box[0]
+        path = request.path
+        stall.hits.append(f"{request.method} {path}")
+        async with stall.arrived:
+            stall.arrived.notify_all()
+        if any(path.startswith(prefix) for prefix in stall.throttled):
+            return web.json_response(
+                {"message": "Too Many Requests"}, status=429, headers={"Retry-After": "3600"}
+            )
+        if any(path.startswith(prefix) for prefix in stall.held):
+            await stall.release.wait()
+        if path.startswith("/replies/"):
+            return web.json_response([])
+        return web.Response(status=201)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    box.append(Stall(server))
+    try:
+        yield box[0]
+    finally:
+        box[0].release.set()
+        await server.close()
+
+
+async def outcomes(calls: Sequence[asyncio.Future[Any]]) -> list[type[BaseException] | None]:
+    """How each call ended: its exception's type, or None for a result."""
+    done = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), GUARD)
+    return [type(r) if isinstance(r, BaseException) else None for r in done]
+
+
+class GatedClock:
+    """A clock that moves only when the bucket's sleep is let through by ``gate``."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.gate = asyncio.Event()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        await self.gate.wait()
+        self.now += seconds
+
+
+async def test_aclose_while_calls_wait_in_the_rate_limiter(stall: Stall) -> None:
+    clock = GatedClock()
+    bucket = TokenBucket(1.0, 1, clock=clock, sleep=clock.sleep)
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=bucket)
+    await client.like(MINT)  # takes the only token
+    calls = [asyncio.ensure_future(client.like(MINT)) for _ in range(8)]
+    await until(lambda: bucket.waiting == 8)
+    await asyncio.wait_for(client.aclose(), GUARD)
+    clock.gate.set()  # time moves on: a waiter still in line would get its token now
+    assert await outcomes(calls) == [ClientClosedError] * 8
+    assert stall.hits == [f"POST /likes/{MINT}"]
+    assert bucket.waiting == 0
+
+
+async def test_aclose_during_a_429_pause_and_a_retry_wait(stall: Stall) -> None:
+    stall.throttled.add("/likes/")
+    retry = RetryPolicy(max_retries=3, max_retry_after=7200)
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None, max_retries=retry)
+    paused = client._transport._shared.paused_until
+    first = asyncio.ensure_future(client.like(MINT))  # 429: waits an hour to retry
+    await stall.wait_for_hits(1)
+    await until(lambda: RouteGroup.LIKES in paused)
+    second = asyncio.ensure_future(client.unlike(MINT))  # waits out the group's pause
+    for _ in range(10):
+        await asyncio.sleep(0)
+    await asyncio.wait_for(client.aclose(), GUARD)
+    assert await outcomes([first, second]) == [ClientClosedError] * 2
+    assert stall.hits == [f"POST /likes/{MINT}"]
+
+
+async def test_aclose_while_requests_are_on_the_wire_or_wait_for_a_connection(
+    stall: Stall,
+) -> None:
+    stall.held.add("/replies/")
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+        client = AsyncPumpFunClient(TOKEN, base_url=stall.url, session=session, rate_limit=None)
+        on_the_wire = asyncio.ensure_future(client.get_replies(MINT))
+        await stall.wait_for_hits(1)
+        in_the_pool = asyncio.ensure_future(client.get_replies(OTHER))  # one connection only
+        for _ in range(10):
+            await asyncio.sleep(0)
+        await asyncio.wait_for(client.aclose(), GUARD)
+        assert await outcomes([on_the_wire, in_the_pool]) == [ClientClosedError] * 2
+        assert not session.closed  # a given session stays its owner's to close
+    assert stall.hits == [f"GET /replies/{MINT}"]
+
+
+async def test_aclose_closes_its_own_session_under_a_request(stall: Stall) -> None:
+    stall.held.add("/replies/")
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None, max_retries=0)
+    call = asyncio.ensure_future(client.get_replies(MINT))
+    await stall.wait_for_hits(1)
+    await asyncio.wait_for(client.aclose(), GUARD)
+    assert await outcomes([call]) == [ClientClosedError]
+    assert stall.hits == [f"GET /replies/{MINT}"]  # and no retry
+
+
+async def test_a_given_session_closed_by_its_owner_under_a_request(stall: Stall) -> None:
+    stall.held.add("/replies/")
+    session = aiohttp.ClientSession()
+    async with AsyncPumpFunClient(
+        TOKEN, base_url=stall.url, session=session, max_retries=0
+    ) as client:
+        call = asyncio.ensure_future(client.get_replies(MINT))
+        await stall.wait_for_hits(1)
+        await session.close()
+        assert await outcomes([call]) == [ClientClosedError]
+
+
+async def test_aclose_while_calls_wait_for_a_wallet_sign_in(stall: Stall) -> None:
+    stall.held.add("/auth/login")
+    client = AsyncPumpFunClient(
+        base_url=stall.url, wallet=Wallet.generate(), rate_limit=None, max_retries=0
+    )
+    calls: list[asyncio.Future[Any]] = [asyncio.ensure_future(client.like(MINT)) for _ in range(3)]
+    calls.append(asyncio.ensure_future(client.login()))
+    await stall.wait_for_hits(1)
+    await asyncio.wait_for(client.aclose(), GUARD)
+    assert await outcomes(calls) == [ClientClosedError] * 4
+    assert stall.hits == ["POST /auth/login"]
+
+
+async def test_aclose_while_a_captcha_provider_works(stall: Stall) -> None:
+    asked, answer = asyncio.Event(), asyncio.Event()
+
+    async def provider() -> str:
+        asked.set()
+        await answer.wait()
+        return "captcha-token"
+
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, captcha=provider, rate_limit=None)
+    call = asyncio.ensure_future(client.follow("user123"))
+    await asyncio.wait_for(asked.wait(), GUARD)
+    await asyncio.wait_for(client.aclose(), GUARD)
+    answer.set()  # a provider that answers anyway: the follow must still not be sent
+    assert await outcomes([call]) == [ClientClosedError]
+    assert stall.hits == []
+
+
+async def test_aclose_gives_back_a_redis_grant_that_arrives_too_late(stall: Stall) -> None:
+    pytest.importorskip("redis")
+    from pumpfun_async import RedisRateLimiter
+
+    granted = asyncio.Event()
+    refunds: list[str] = []
+
+    class Script:
+        def __init__(self, answer: Callable[[], Awaitable[int]]) -> None:
+            self.answer = answer
+            self.calls = 0
+
+        async def __call__(self, keys: list[str], args: list[float]) -> int:
+            self.calls += 1
+            return await self.answer()
+
+    async def grant() -> int:
+        await granted.wait()
+        return 0  # the slot is taken
+
+    async def refund() -> int:
+        refunds.append("given back")
+        return 1
+
+    acquire = Script(grant)
+    scripts = [acquire, Script(refund)]
+
+    class FakeRedis:
+        def register_script(self, source: str) -> Script:
+            return scripts.pop(0)
+
+    limiter = RedisRateLimiter(FakeRedis(), "pumpfun:test", rate=1)  # type: ignore[arg-type]
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=limiter)
+    call = asyncio.ensure_future(client.like(MINT))
+    await until(lambda: acquire.calls == 1)
+    closing = asyncio.ensure_future(client.aclose())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    granted.set()  # Redis's grant arrives after the call was given up
+    await asyncio.wait_for(closing, GUARD)
+    assert await outcomes([call]) == [ClientClosedError]
+    assert refunds == ["given back"]
+    assert stall.hits == []
+
+
+async def test_a_callers_own_cancellation_stays_a_cancellation(stall: Stall) -> None:
+    clock = GatedClock()
+    bucket = TokenBucket(1.0, 1, clock=clock, sleep=clock.sleep)
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=bucket)
+    await client.like(MINT)
+    cancelled, plain = (
+        asyncio.ensure_future(client.like(MINT)),
+        asyncio.ensure_future(client.like(MINT)),
+    )
+    await until(lambda: bucket.waiting == 2)
+    cancelled.cancel()  # the caller's own cancellation, in the same turn as aclose()
+    await asyncio.wait_for(client.aclose(), GUARD)
+    assert await outcomes([cancelled, plain]) == [asyncio.CancelledError, ClientClosedError]
+
+
+async def test_aclose_is_idempotent_and_safe_to_call_concurrently(stall: Stall) -> None:
+    stall.held.add("/likes/")
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None, max_retries=0)
+    call = asyncio.ensure_future(client.like(MINT))
+    await stall.wait_for_hits(1)
+    closers = [asyncio.ensure_future(client.aclose()) for _ in range(3)]
+    closers[0].cancel()  # a closer that gives up does not stop the close for the others
+    assert await outcomes(closers) == [asyncio.CancelledError, None, None]
+    assert await outcomes([call]) == [ClientClosedError]
+    assert session_of(client) is None
+    await client.aclose()
+    with pytest.raises(ClientClosedError):
+        await client.like(MINT)
+    assert stall.hits == [f"POST /likes/{MINT}"]
+
+
+async def test_aclose_stops_a_bulk_call_and_an_iterator(stall: Stall) -> None:
+    stall.held.update({"/likes/", "/replies/"})
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None)
+    mints = [f"{n:040d}pump" for n in range(20)]
+    bulk = asyncio.ensure_future(client.like_many(mints, concurrency=4))
+
+    async def first_page() -> Any:
+        async for reply in client.iter_replies(MINT):
+            return reply  # pragma: no cover - the page never arrives
+        return None  # pragma: no cover
+
+    iterating = asyncio.ensure_future(first_page())
+    await stall.wait_for_hits(5)
+    await asyncio.wait_for(client.aclose(), GUARD)
+    assert await outcomes([bulk, iterating]) == [ClientClosedError] * 2
+    assert len(stall.hits) == 5  # four likes and one page, and nothing after the close
+
+
+async def test_aclose_from_inside_a_call(stall: Stall) -> None:
+    """A captcha provider that closes the client: its own call ends ClientClosedError too."""
+    clients: list[AsyncPumpFunClient] = []
+
+    async def provider() -> str:
+        await clients[0].aclose()
+        return "captcha-token"
+
+    client = AsyncPumpFunClient(TOKEN, base_url=stall.url, captcha=provider, rate_limit=None)
+    clients.append(client)
+    await client.get_replies(MINT)  # opens the session
+    with pytest.raises(ClientClosedError):
+        await asyncio.wait_for(client.follow("user123"), GUARD)
+    assert stall.hits == [f"GET /replies/{MINT}"]

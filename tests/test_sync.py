@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import gc
 import inspect
 import os
@@ -13,11 +14,15 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import attrs
 import pytest
+from aiohttp import web
+from anyio.from_thread import start_blocking_portal
 
 from pumpfun_async import (
     AsyncPumpFunClient,
@@ -25,9 +30,10 @@ from pumpfun_async import (
     PumpFunClient,
     RepliesPage,
     ReportsPage,
+    TokenBucket,
     ValidationError,
 )
-from pumpfun_async._sync import _wait, sync_method_names
+from pumpfun_async._sync import _submit, _wait, sync_method_names
 from pumpfun_async._sync_stub import STUB_PATH, render
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
@@ -331,3 +337,196 @@ def test_in_a_jupyter_notebook(emu: Emulator, tmp_path: Path) -> None:
     outputs = [cell.outputs for cell in notebook.cells]
     assert outputs[3][0]["data"]["text/plain"] == "'from a notebook'"
     assert outputs[4][0]["data"]["text/plain"] == "True"
+
+
+# ---------------------------------------------------------------------- closing while busy
+
+# Only a guard against a hang: no assertion depends on how long anything takes.
+GUARD = 30.0
+
+
+@attrs.define
+class Stall:
+    """A loopback server on a thread of its own: records requests, holds chosen ones."""
+
+    url: str = ""
+    hits: list[str] = attrs.Factory(list)
+    held: set[str] = attrs.Factory(set)
+    release: asyncio.Event = attrs.Factory(asyncio.Event)
+    runner: web.AppRunner | None = None
+
+
+async def _start_stall() -> Stall:
+    stall = Stall()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        stall.hits.append(f"{request.method} {request.path}")
+        if any(request.path.startswith(prefix) for prefix in stall.held):
+            await stall.release.wait()
+        if request.path.startswith("/replies/"):
+            return web.json_response([])
+        return web.Response(status=201)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    stall.runner = web.AppRunner(app)
+    await stall.runner.setup()
+    site = web.TCPSite(stall.runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = stall.runner.addresses[0][:2]
+    stall.url = f"http://{host}:{port}"
+    return stall
+
+
+async def _stop_stall(stall: Stall) -> None:
+    stall.release.set()
+    assert stall.runner is not None
+    await stall.runner.cleanup()
+
+
+@pytest.fixture
+def stall() -> Iterator[Stall]:
+    with start_blocking_portal() as portal:
+        server = portal.call(_start_stall)
+        try:
+            yield server
+        finally:
+            portal.call(_stop_stall, server)
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` from this thread; the deadline only guards against a hang."""
+    deadline = time.monotonic() + GUARD
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition never became true")
+        time.sleep(0.005)
+
+
+def in_threads(*targets: Callable[[], object]) -> tuple[list[threading.Thread], list[object]]:
+    """Start each target in a thread; the list gets each one's result or exception."""
+    ended: list[object] = [None] * len(targets)
+
+    def run(index: int, target: Callable[[], object]) -> None:
+        try:
+            ended[index] = target()
+        except BaseException as exc:  # every outcome is asserted on by the test
+            ended[index] = exc
+
+    threads = [
+        threading.Thread(target=run, args=(i, t), daemon=True) for i, t in enumerate(targets)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads, ended
+
+
+def join_all(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(GUARD)
+    assert not [t for t in threads if t.is_alive()], "a thread is still waiting"
+
+
+def test_close_while_sixteen_threads_are_mid_call(stall: Stall) -> None:
+    stall.held.add("/replies/")
+    bucket = TokenBucket(1 / 3600, 1)  # after the first like, an hour per token
+    before = len(loop_threads())
+    client = PumpFunClient(
+        "sync-user", base_url=stall.url, rate_limit={"likes": bucket}, max_retries=0
+    )
+    client.like(DOCS_MINT)  # takes the only token
+    in_limiter = [functools.partial(client.like, DOCS_MINT) for _ in range(8)]
+    on_the_wire = [functools.partial(client.get_replies, DOCS_MINT) for _ in range(8)]
+    callers, ended = in_threads(*in_limiter, *on_the_wire)
+    wait_until(lambda: bucket.waiting == 8 and len(stall.hits) == 9)
+
+    closers, closed = in_threads(client.close, client.close)  # two at once, as well
+    join_all(closers)
+    assert closed == [None, None]
+    assert len(loop_threads()) == before  # the loop thread has ended
+    join_all(callers)
+    assert [type(outcome) for outcome in ended] == [ClientClosedError] * 16
+    assert len(stall.hits) == 9  # nothing sent once close() began
+    with pytest.raises(ClientClosedError):
+        client.like(DOCS_MINT)
+    with pytest.raises(ClientClosedError):
+        next(iter(client.iter_replies(DOCS_MINT)))
+
+
+def test_close_stops_iterators_and_bulk_calls_in_progress(stall: Stall) -> None:
+    stall.held.update({"/likes/", "/replies/"})
+    client = PumpFunClient("sync-user", base_url=stall.url, rate_limit=None, max_retries=0)
+    mints = [f"{n:040d}pump" for n in range(20)]
+
+    def iterate() -> list[object]:
+        return list(client.iter_replies(DOCS_MINT))
+
+    callers, ended = in_threads(iterate, functools.partial(client.like_many, mints, concurrency=4))
+    wait_until(lambda: len(stall.hits) == 5)
+    client.close()
+    join_all(callers)
+    assert [type(outcome) for outcome in ended] == [ClientClosedError] * 2
+    assert len(stall.hits) == 5
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_calls_racing_close_end_in_client_closed_error(stall: Stall, attempt: int) -> None:
+    client = PumpFunClient("sync-user", base_url=stall.url, rate_limit=None, max_retries=0)
+    counts = [0] * 8
+
+    def hammer(index: int) -> None:
+        while True:
+            client.like(DOCS_MINT)
+            counts[index] += 1
+
+    callers, ended = in_threads(*(functools.partial(hammer, i) for i in range(8)))
+    wait_until(lambda: all(counts))
+    client.close()
+    join_all(callers)
+    assert [type(outcome) for outcome in ended] == [ClientClosedError] * 8
+    sent_before_close = len(stall.hits)
+    with pytest.raises(ClientClosedError):
+        client.like(DOCS_MINT)
+    assert len(stall.hits) == sent_before_close
+
+
+def test_a_call_that_found_the_loop_just_before_close(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make(emu)
+    loop = client._loop()  # type: ignore[attr-defined]  # not in the public stub
+    client.close()
+    # As a thread that looked up the loop thread a moment before close() stopped it.
+    monkeypatch.setattr(client, "_loop", lambda: loop)
+    with pytest.raises(ClientClosedError):
+        client.like(DOCS_MINT)
+    with pytest.raises(ClientClosedError):
+        next(iter(client.iter_replies(DOCS_MINT)))
+
+
+def test_an_iterator_resumed_after_close(emu: Emulator) -> None:
+    client = make(emu)
+    for text in ("one", "two"):
+        client.create_reply(DOCS_MINT, text)
+    replies = client.iter_replies(DOCS_MINT, page_size=1)
+    next(replies)
+    client.close()
+    with pytest.raises(ClientClosedError):
+        next(replies)
+
+
+def test_a_call_whose_loop_stops_under_it_is_client_closed() -> None:
+    with start_blocking_portal() as portal:
+        loop = portal.call(asyncio.get_running_loop)
+        started = threading.Event()
+
+        async def forever() -> None:
+            started.set()
+            await asyncio.Event().wait()
+
+        future, settled = _submit(forever(), loop)
+        assert started.wait(GUARD)
+    # The portal's loop has stopped and cancelled the task: not the caller's cancellation.
+    assert settled.wait(GUARD)
+    with pytest.raises(ClientClosedError):
+        future.result(GUARD)
