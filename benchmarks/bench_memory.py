@@ -12,7 +12,7 @@ opens ``AsyncPumpFunClient(rate_limit=None, max_retries=0)``, warms up with a sm
 collects garbage and takes its baseline: the peak resident set size so far (``VmHWM`` on
 Linux, ``getrusage().ru_maxrss`` elsewhere). It then awaits
 ``client.like_many(targets, concurrency=64)`` where ``targets`` is a lazy generator of
-``n`` distinct mint-like strings (``f"{i:040d}pump"``), checks that every call succeeded,
+``n`` distinct mint-like strings (``_common.mint_like(i)``), checks that every call succeeded,
 and reports its peak RSS, its baseline and the time taken, as JSON on stdout.
 
 The sizes take turns (small, large, small, large, ...) over a few rounds; for each size the
@@ -38,7 +38,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import MINT, TOKEN, Chart, Goal, Section, like_server, standalone, version
+from _common import MINT, TOKEN, Chart, Goal, Section, like_server, mint_like, standalone, version
 
 SCRIPT = Path(__file__).resolve()
 CONCURRENCY = 64
@@ -53,7 +53,7 @@ MB = 1024 * 1024
 
 def target_name(i: int) -> str:
     """The ``i``-th fake target: 44 characters, shaped like a pump.fun mint."""
-    return f"{i:040d}pump"
+    return mint_like(i)
 
 
 # ---------------------------------------------------------------------------------- child

@@ -31,7 +31,17 @@ from collections.abc import Callable, Iterator, Sequence
 import aiohttp
 import httpx
 import requests
-from _common import DOCS_HEADERS, TOKEN, Chart, Goal, Section, like_server, standalone, version
+from _common import (
+    DOCS_HEADERS,
+    TOKEN,
+    Chart,
+    Goal,
+    Section,
+    like_server,
+    mint_like,
+    standalone,
+    version,
+)
 from requests.adapters import HTTPAdapter
 
 from pumpfun_async import AsyncPumpFunClient
@@ -49,7 +59,7 @@ CLIENTS = (SDK, RAW, HTTPX, REQUESTS)
 
 def mints(n: int) -> list[str]:
     """``n`` distinct mint-shaped targets."""
-    return [f"{i:040d}pump" for i in range(n)]
+    return [mint_like(i) for i in range(n)]
 
 
 async def _workers(send: Callable[[str], object], targets: Sequence[str]) -> None:

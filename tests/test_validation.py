@@ -320,8 +320,11 @@ async def test_int_id_longer_than_128_digits_rejected(
         (lambda c: c.unlike(12345), "DELETE", f"{BASE}/likes/12345"),
         (lambda c: c.like(0), "POST", f"{BASE}/likes/0"),
         (lambda c: c.like(MINT), "POST", f"{BASE}/likes/{MINT}"),
-        (lambda c: c.like("x" * 128), "POST", f"{BASE}/likes/{'x' * 128}"),
-        (lambda c: c.like("a.b"), "POST", f"{BASE}/likes/a.b"),
+        (lambda c: c.like(OTHER_MINT[:32]), "POST", f"{BASE}/likes/{OTHER_MINT[:32]}"),
+        (lambda c: c.like("9" * 20), "POST", f"{BASE}/likes/{'9' * 20}"),
+        # Like targets are mints and reply ids only; other ids may be any 128 characters.
+        (lambda c: c.unfollow("x" * 128), "DELETE", f"{BASE}/following/{'x' * 128}"),
+        (lambda c: c.delete_report("a.b"), "DELETE", f"{BASE}/reports/a.b"),
         (
             lambda c: c.follow("user123", captcha_token="tok"),
             "POST",

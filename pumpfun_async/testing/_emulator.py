@@ -26,6 +26,7 @@ from aiohttp import web
 
 from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS, LOGIN, Endpoint, RouteGroup
+from pumpfun_async._repr import robust_repr
 from pumpfun_async._wallet import verify_sign_in
 
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
@@ -52,6 +53,7 @@ _NEEDS_WALLET_EXTRA = (
 )
 
 
+@robust_repr
 @attrs.define
 class RecordedRequest:
     """A request the emulator received.
@@ -82,6 +84,7 @@ class RecordedRequest:
         return orjson.loads(self.body) if self.body else None
 
 
+@robust_repr
 @attrs.frozen
 class IssuedToken:
     """A session token the emulator handed out for a wallet sign-in.

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import attrs
 
+from pumpfun_async._repr import robust_repr
+
 __all__ = ["BLOCK_PAGE", "CHALLENGE_PAGE", "THROTTLED_BODY", "Fault", "FaultRule", "RateLimit"]
 
 FaultKind = Literal["status", "block", "challenge", "latency", "drop_before", "drop_after"]
@@ -30,6 +32,7 @@ CHALLENGE_PAGE = (
 )
 
 
+@robust_repr
 @attrs.frozen
 class Fault:
     """Something to do instead of (or before) answering normally.
@@ -127,6 +130,7 @@ class FaultRule:
         )
 
 
+@robust_repr
 @attrs.define
 class RateLimit:
     """At most ``limit`` requests per ``window`` seconds for one route group and client.

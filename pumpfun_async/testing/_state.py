@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from pumpfun_async._repr import robust_repr
+
 from ._catalogue import default_coins
 
 __all__ = ["REPORT_ACTIONS", "REPORT_TYPES", "EmulatorState", "NestError", "user_id_for"]
@@ -56,6 +58,7 @@ def _page(items: list[Any], limit: int, offset: int) -> tuple[list[Any], bool]:
     return items[offset : offset + limit], offset + limit < len(items)
 
 
+@robust_repr
 @attrs.define
 class EmulatorState:
     """Everything the emulator knows. Tests may read it, and arrange it, directly.
