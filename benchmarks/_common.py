@@ -29,6 +29,22 @@ DOCS_HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/json",
 }
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def mint_like(i: int) -> str:
+    """The ``i``-th distinct fake mint: 44 base58 characters ending in ``pump``.
+
+    Base58 (no ``0``, ``O``, ``I`` or ``l``), because ``like`` refuses any target that is
+    neither a mint nor a reply id before sending it.
+    """
+    digits = []
+    while True:
+        i, rest = divmod(i, 58)
+        digits.append(_BASE58[rest])
+        if not i:
+            break
+    return "".join(reversed(digits)).rjust(40, "1") + "pump"
 
 
 # --------------------------------------------------------------------------------- results

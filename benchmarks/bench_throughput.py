@@ -31,7 +31,17 @@ from collections.abc import Callable, Iterator, Sequence
 import aiohttp
 import httpx
 import requests
-from _common import DOCS_HEADERS, TOKEN, Chart, Goal, Section, like_server, standalone, version
+from _common import (
+    DOCS_HEADERS,
+    TOKEN,
+    Chart,
+    Goal,
+    Section,
+    like_server,
+    mint_like,
+    standalone,
+    version,
+)
 from requests.adapters import HTTPAdapter
 
 from pumpfun_async import AsyncPumpFunClient
@@ -49,7 +59,7 @@ CLIENTS = (SDK, RAW, HTTPX, REQUESTS)
 
 def mints(n: int) -> list[str]:
     """``n`` distinct mint-shaped targets."""
-    return [f"{i:040d}pump" for i in range(n)]
+    return [mint_like(i) for i in range(n)]
 
 
 async def _workers(send: Callable[[str], object], targets: Sequence[str]) -> None:
@@ -128,7 +138,7 @@ def run_requests(base_url: str, targets: Sequence[str], warmup: Sequence[str]) -
 def run(base_url: str, n: int, round_count: int = ROUNDS) -> dict[str, list[float]]:
     """Each client's seconds for ``n`` likes, per round."""
     targets = mints(n)
-    warmup = [f"warm{i:036d}pump" for i in range(CONCURRENCY * 2)]
+    warmup = [mint_like(10**9 + i) for i in range(CONCURRENCY * 2)]  # not among the timed
     measure: dict[str, Callable[[], float]] = {
         SDK: lambda: asyncio.run(run_sdk(base_url, targets, warmup)),
         RAW: lambda: asyncio.run(run_raw(base_url, targets, warmup)),

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
+from ._repr import robust_repr
 from .errors import ClientClosedError, PumpFunError, ValidationError
 
 __all__ = ["BulkItem", "BulkResult", "Progress", "run_bulk"]
@@ -17,6 +18,7 @@ Progress = Callable[[int, "int | None"], object]
 """A progress callback: called with (items done, total or ``None`` when unknown)."""
 
 
+@robust_repr
 @attrs.frozen
 class BulkItem(Generic[T]):
     """The outcome for one target of a bulk call.
@@ -122,8 +124,11 @@ class BulkResult(Sequence[BulkItem[T]]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        failed = sum(isinstance(o, _Failed) for o in self._outcomes)
-        return f"BulkResult({len(self._targets) - failed} succeeded, {failed} failed)"
+        outcomes = getattr(self, "_outcomes", None)
+        if outcomes is None:
+            return "BulkResult(<not initialised>)"  # made with __new__ alone
+        failed = sum(isinstance(o, _Failed) for o in outcomes)
+        return f"BulkResult({len(outcomes) - failed} succeeded, {failed} failed)"
 
 
 def _check(concurrency: object, fail_fast: object) -> int:

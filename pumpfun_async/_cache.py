@@ -90,6 +90,8 @@ class StateCache:
         return len(self._facts)
 
     def __repr__(self) -> str:
+        if not all(hasattr(self, name) for name in ("_facts", "_lock", "_skipped")):
+            return "StateCache(<not initialised>)"  # a constructor raised; reporters call this
         counts = dict.fromkeys(_KINDS, 0)
         with self._lock:
             for kind, _ in self._facts:

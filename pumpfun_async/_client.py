@@ -35,11 +35,14 @@ from ._validate import (
     check_enum,
     check_id,
     check_id_list,
+    check_like_target,
     check_limit,
     check_mint,
     check_offset,
     check_reply_text,
     check_text,
+    check_token,
+    check_utf8,
 )
 from ._wallet import Wallet
 from .errors import APIError, ValidationError
@@ -51,7 +54,13 @@ DEFAULT_BASE_URL = "https://frontend-api-v3.pump.fun"
 
 
 class CaptchaProvider(Protocol):
-    """A callable, plain or async, that returns a fresh captcha token each time it is called."""
+    """A callable, plain or async, that returns a fresh captcha token each time it is called.
+
+    The token must be a non-blank string without control characters that encodes as
+    UTF-8. Anything else (``None`` included: a provider has no way to say "no token")
+    raises :class:`~pumpfun_async.ValidationError` on field ``captcha`` before the request
+    is sent; the message names the provider and never shows what it returned.
+    """
 
     def __call__(self) -> str | Awaitable[str]:
         """Return a new captcha token, or an awaitable of one."""
@@ -95,6 +104,7 @@ def _secret_from(value: str | None, env: str, field: str) -> str | None:
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         # The value itself is never echoed: it is a secret.
         raise ValidationError(field, "contains control characters")
+    check_utf8(value, field)  # which never echoes it either
     return value or None
 
 
@@ -103,6 +113,7 @@ def _check_base_url(value: str | None) -> str:
         value = os.environ.get("PUMPFUN_BASE_URL") or DEFAULT_BASE_URL
     if not isinstance(value, str):
         raise ValidationError("base_url", f"expected a string, got {type(value).__name__}")
+    check_utf8(value, "base_url")  # yarl would drop a lone surrogate from the path silently
     try:
         url = URL(value.strip())
     except (TypeError, ValueError) as exc:
@@ -180,6 +191,10 @@ class AsyncPumpFunClient:
         captcha: Captcha tokens for :meth:`follow` and :meth:`create_reply`: a fixed token,
             or a callable (plain or async) returning a fresh one per call. A per-call
             ``captcha_token=`` wins. With no token at all, none is sent and the server decides.
+            A token must be a non-blank string, without control characters, that encodes
+            as UTF-8; a provider returning anything else (``None`` too) raises
+            :class:`~pumpfun_async.ValidationError` naming the provider (see
+            :class:`CaptchaProvider`).
         timeout: Seconds one request may take in total (connecting gets at most 10 of
             them), a :class:`~pumpfun_async.Timeout` with separate ``total`` and ``connect``
             limits, or ``None`` for no limit.
@@ -235,7 +250,7 @@ class AsyncPumpFunClient:
                     "captcha", "expected a token string or a callable returning one"
                 )
             if isinstance(captcha, str):
-                captcha = check_text(captcha, "captcha")
+                captcha = check_token(captcha, "captcha")
             if session is not None and not isinstance(session, aiohttp.ClientSession):
                 raise ValidationError("session", "expected an aiohttp.ClientSession")
             if wallet is not None and not isinstance(wallet, Wallet):
@@ -369,12 +384,18 @@ class AsyncPumpFunClient:
         await self.aclose()
 
     def __repr__(self) -> str:
-        token = "<set>" if self._transport.credentials.has_token else None
-        key = "<set>" if self._has_client_key else None
-        wallet = "" if self._wallet is None else f"wallet={self._wallet.address!r}, "
+        # Error reporters call repr() on a client whose constructor raised part of the way
+        # (or that was made with __new__ alone): every attribute may be missing.
+        transport = getattr(self, "_transport", None)
+        if not isinstance(transport, Transport):
+            return f"{type(self).__name__}(<not initialised>)"
+        token = "<set>" if transport.credentials.has_token else None
+        key = "<set>" if getattr(self, "_has_client_key", False) else None
+        wallet = getattr(self, "_wallet", None)
+        shown = "" if wallet is None else f"wallet={getattr(wallet, 'address', '<unset>')!r}, "
         return (
-            f"{type(self).__name__}(base_url={self._base_url!r}, token={token}, "
-            f"client_key={key}, {wallet}closed={self.closed})"
+            f"{type(self).__name__}(base_url={getattr(self, '_base_url', '<unset>')!r}, "
+            f"token={token}, client_key={key}, {shown}closed={transport.closed})"
         )
 
     # ------------------------------------------------------------------ sign-in
@@ -409,7 +430,9 @@ class AsyncPumpFunClient:
         the target is liked, no request is sent.
 
         Args:
-            target_id: The coin's mint address or the reply's id.
+            target_id: The coin's mint address (32 to 44 base58 characters) or the reply's
+                id (a non-negative ``int``, or its digits as a string). Anything else
+                raises :class:`~pumpfun_async.ValidationError` without a request.
         """
         await self._like(target_id)
 
@@ -417,7 +440,7 @@ class AsyncPumpFunClient:
         """Remove a like from a coin or a reply: ``DELETE /likes/{targetId}``.
 
         Args:
-            target_id: The coin's mint address or the reply's id.
+            target_id: The coin's mint address or the reply's id, as for :meth:`like`.
         """
         await self._unlike(target_id)
 
@@ -687,7 +710,9 @@ class AsyncPumpFunClient:
 
         Targets are read lazily (a generator of any length is fine); one failure is
         recorded in its :class:`BulkItem` and never stops the others unless ``fail_fast``,
-        which cancels the calls in flight and raises it.
+        which cancels the calls in flight and raises it. A target that is neither a mint
+        nor a reply id (see :meth:`like`) is such a failure: a ``ValidationError`` in its
+        item, and no request for it.
 
         Args:
             targets: Mints and reply ids.
@@ -859,11 +884,11 @@ class AsyncPumpFunClient:
     # and return the request's awaitable, so a *_many worker awaits the transport directly.
 
     def _like(self, target_id: str | int) -> Awaitable[Any]:
-        key = check_id(target_id, "target_id")
+        key = check_like_target(target_id)
         return self._toggle("like", [key], True, _LIKE, _LIKE.format_path(target_id=key))
 
     def _unlike(self, target_id: str | int) -> Awaitable[Any]:
-        key = check_id(target_id, "target_id")
+        key = check_like_target(target_id)
         return self._toggle("like", [key], False, _UNLIKE, _UNLIKE.format_path(target_id=key))
 
     def _unfollow(self, user_id: str) -> Awaitable[Any]:
@@ -931,7 +956,7 @@ class AsyncPumpFunClient:
         An explicit or fixed token is reused by every attempt; a provider is asked afresh
         for each attempt, since a token is single-use.
         """
-        fixed = check_text(explicit, "captcha_token") if explicit is not None else self._captcha
+        fixed = check_token(explicit, "captcha_token") if explicit is not None else self._captcha
         if fixed is None:
             return None
         if isinstance(fixed, str):
@@ -950,9 +975,7 @@ class AsyncPumpFunClient:
         token = source()
         if inspect.isawaitable(token):
             token = await token
-        if not isinstance(token, str) or not token.strip():
-            raise ValidationError("captcha", "the captcha provider did not return a token string")
-        return token
+        return check_token(token, "captcha", provider=source)
 
     @staticmethod
     def _decode(endpoint: Endpoint, path: str, decode: Callable[[Any], _T], data: Any) -> _T:

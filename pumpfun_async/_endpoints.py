@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import attrs
 
+from ._repr import robust_repr
+
 __all__ = ["ENDPOINTS", "LOGIN", "Endpoint", "RouteGroup"]
 
 
@@ -29,6 +31,7 @@ class RouteGroup(str, enum.Enum):
     AUTH = "auth"
 
 
+@robust_repr
 @attrs.frozen
 class Endpoint:
     """One API operation.

@@ -95,6 +95,8 @@ class TokenBucket:
         return len(self._waiters)
 
     def __repr__(self) -> str:
+        if not all(hasattr(self, name) for name in self.__slots__):
+            return "TokenBucket(<not initialised>)"  # a constructor raised; reporters call this
         return (
             f"TokenBucket(rate={self._rate:g}, capacity={self._capacity:g}, "
             f"tokens={self.tokens:.2f}, waiting={self.waiting})"

@@ -185,6 +185,8 @@ class RedisRateLimiter:
         return self._capacity
 
     def __repr__(self) -> str:
+        if not all(hasattr(self, name) for name in ("_key", "_rate", "_capacity", "_on_error")):
+            return "RedisRateLimiter(<not initialised>)"  # a constructor raised part of the way
         return (
             f"RedisRateLimiter(key={self._key!r}, rate={self._rate:g}, "
             f"capacity={self._capacity:g}, on_error={self._on_error!r})"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import attrs
 
+from ._repr import robust_repr
 from .errors import (
     ConnectError,
     PumpFunError,
@@ -33,6 +34,7 @@ def _retries(instance: object, attribute: attrs.Attribute[int], value: int) -> N
         raise ValidationError(attribute.name, f"expected an integer of 0 or more, got {value!r}")
 
 
+@robust_repr
 @attrs.frozen
 class RetryPolicy:
     """How a client retries failed requests.

@@ -228,8 +228,13 @@ class PumpFunClient:
         self.close()
 
     def __repr__(self) -> str:
-        base_url = self._kwargs.get("base_url") or os.environ.get("PUMPFUN_BASE_URL")
-        return f"PumpFunClient(base_url={base_url or DEFAULT_BASE_URL!r}, closed={self._closed})"
+        # Also for a client whose constructor raised (error reporters show its locals).
+        kwargs = getattr(self, "_kwargs", None)
+        if not isinstance(kwargs, dict):
+            return "PumpFunClient(<not initialised>)"
+        base_url = kwargs.get("base_url") or os.environ.get("PUMPFUN_BASE_URL")
+        closed = getattr(self, "_closed", None)
+        return f"PumpFunClient(base_url={base_url or DEFAULT_BASE_URL!r}, closed={closed})"
 
 
 # How long Ctrl-C waits for the cancelled call to finish unwinding on the loop thread.

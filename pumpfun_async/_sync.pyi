@@ -102,7 +102,9 @@ class PumpFunClient:
         the target is liked, no request is sent.
 
         Args:
-            target_id: The coin's mint address or the reply's id.
+            target_id: The coin's mint address (32 to 44 base58 characters) or the reply's
+                id (a non-negative ``int``, or its digits as a string). Anything else
+                raises :class:`~pumpfun_async.ValidationError` without a request.
         """
 
     def unlike(
@@ -112,7 +114,7 @@ class PumpFunClient:
         """Remove a like from a coin or a reply: ``DELETE /likes/{targetId}``.
 
         Args:
-            target_id: The coin's mint address or the reply's id.
+            target_id: The coin's mint address or the reply's id, as for :meth:`like`.
         """
 
     def follow(
@@ -310,7 +312,9 @@ class PumpFunClient:
 
         Targets are read lazily (a generator of any length is fine); one failure is
         recorded in its :class:`BulkItem` and never stops the others unless ``fail_fast``,
-        which cancels the calls in flight and raises it.
+        which cancels the calls in flight and raises it. A target that is neither a mint
+        nor a reply id (see :meth:`like`) is such a failure: a ``ValidationError`` in its
+        item, and no request for it.
 
         Args:
             targets: Mints and reply ids.

@@ -24,6 +24,7 @@ from yarl import URL
 from ._auth import Credentials
 from ._endpoints import LOGIN, Endpoint, RouteGroup
 from ._ratelimit import ALL_ROUTES, RateLimiter
+from ._repr import robust_repr
 from ._responses import decode_response
 from ._retry import RetryPolicy
 from ._secrets import forget_secrets
@@ -58,6 +59,7 @@ logger = logging.getLogger("pumpfun_async")
 _NO_CONTENT_TYPE = ("Content-Type",)
 
 
+@robust_repr
 @attrs.frozen
 class Timeout:
     """How long a request may take.

@@ -1,6 +1,10 @@
-"""Input checks: each returns the value as it goes on the wire, or raises ValidationError.
+r"""Input checks: each returns the value as it goes on the wire, or raises ValidationError.
 
-They run before a request is built, so bad input never reaches the network.
+They run before a request is built, so bad input never reaches the network. Every string
+that can reach the wire passes :func:`check_utf8` (directly, or through a pattern that
+only admits ASCII): a lone surrogate such as ``"\ud83d"`` cannot be encoded, and would
+otherwise escape as the JSON encoder's ``TypeError`` or the quoting's ``UnicodeEncodeError``
+(or, in a URL, vanish silently).
 """
 
 from __future__ import annotations
@@ -19,22 +23,63 @@ __all__ = [
     "check_enum",
     "check_id",
     "check_id_list",
+    "check_like_target",
     "check_limit",
     "check_mint",
     "check_offset",
     "check_reply_text",
     "check_text",
+    "check_token",
+    "check_utf8",
 ]
 
 MAX_REPLY_LENGTH = 2000
 MAX_LIMIT = 1000
 MAX_ID_LENGTH = 128
+#: Reply ids are integers; 20 digits hold any unsigned 64-bit one.
+MAX_REPLY_ID_DIGITS = 20
 
 _BASE58_KEY = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
+# A like's target: a mint, or a reply id in ASCII digits. Bound once: like_many runs it
+# 100,000 times.
+_LIKE_TARGET = re.compile(
+    rf"[1-9A-HJ-NP-Za-km-z]{{32,44}}|[0-9]{{1,{MAX_REPLY_ID_DIGITS}}}"
+).fullmatch
+_REPLY_ID_LIMIT = 10**MAX_REPLY_ID_DIGITS
+# C0 controls, DEL and C1 controls: never part of a token, and a line break in one could
+# split a header or a query.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Characters that could change the request line or the path: whitespace and controls,
 # separators, and the characters that start a query or a fragment.
 _ID_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f/\\?#%]")
 _ENUM_VALUE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def check_utf8(value: str, field: str) -> str:
+    r"""``value`` if it encodes as UTF-8 (strictly), else a ``ValidationError`` on ``field``.
+
+    Only a lone surrogate (``"\ud800"`` to ``"\udfff"`` on its own, as a broken emoji or
+    an undecodable byte read with ``surrogateescape`` leaves behind) fails. The message
+    gives its position and code point, never the value, which may be a secret.
+    """
+    problem = _not_utf8(value)
+    if problem is not None:
+        raise ValidationError(field, problem)
+    return value
+
+
+def _not_utf8(value: str) -> str | None:
+    """Why ``value`` cannot be sent as UTF-8, or ``None`` when it can."""
+    if value.isascii():
+        return None  # the common case, without encoding anything
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"contains a lone surrogate (U+{ord(value[exc.start]):04X}) at index {exc.start}; "
+            "only text that encodes as UTF-8 can be sent"
+        )
+    return None
 
 
 def check_mint(value: Any, field: str = "mint") -> str:
@@ -42,6 +87,7 @@ def check_mint(value: Any, field: str = "mint") -> str:
     if not isinstance(value, str):
         raise ValidationError(field, f"expected a base58 mint address string, got {_kind(value)}")
     if not _BASE58_KEY.fullmatch(value):
+        check_utf8(value, field)  # the more precise reason first
         raise ValidationError(
             field, f"{value!r} is not a mint address (32-44 base58 characters, no 0, O, I or l)"
         )
@@ -68,6 +114,7 @@ def check_id(value: Any, field: str) -> str:
         text = value
     if not text:
         raise ValidationError(field, "must not be empty")
+    check_utf8(text, field)
     if len(text) > MAX_ID_LENGTH:
         raise ValidationError(
             field, f"is {len(text)} characters long; ids have at most {MAX_ID_LENGTH}"
@@ -79,6 +126,38 @@ def check_id(value: Any, field: str) -> str:
     if text.strip(".") == "":
         raise ValidationError(field, f"{text!r} is not an id")
     return text
+
+
+def check_like_target(value: Any, field: str = "target_id") -> str:
+    """What a like points at: a coin's mint, or a reply's id.
+
+    A mint is 32 to 44 base58 characters; a reply id is a non-negative integer, given as
+    an ``int`` (not a ``bool``) or as 1 to 20 ASCII digits. Anything else would only earn a
+    404 from the server.
+    """
+    if type(value) is str and _LIKE_TARGET(value):
+        return value  # the hot path of like_many: one precompiled match, nothing allocated
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value < _REPLY_ID_LIMIT:
+            return str(int(value))  # int(): an IntEnum's str() is not always its digits
+        got = f"got {value}" if value < 0 else "got a longer one"
+        raise ValidationError(
+            field,
+            f"a reply id is a non-negative integer of at most {MAX_REPLY_ID_DIGITS} digits, {got}",
+        )
+    if not isinstance(value, str):
+        raise ValidationError(
+            field, f"expected a mint address or a reply id (str or int), got {_kind(value)}"
+        )
+    if _LIKE_TARGET(value):
+        return value  # a subclass of str
+    check_utf8(value, field)
+    shown = repr(value) if len(value) <= MAX_ID_LENGTH else f"a {len(value)}-character string"
+    raise ValidationError(
+        field,
+        f"{shown} is neither a mint address (32-44 base58 characters, no 0, O, I or l) "
+        f"nor a reply id (1-{MAX_REPLY_ID_DIGITS} digits)",
+    )
 
 
 def check_id_list(values: Any, field: str) -> list[str]:
@@ -101,7 +180,41 @@ def check_text(value: Any, field: str, max_length: int | None = None) -> str:
         raise ValidationError(
             field, f"is {len(value)} characters long; at most {max_length} are allowed"
         )
-    return value
+    return check_utf8(value, field)
+
+
+def check_token(value: Any, field: str, *, provider: object = None) -> str:
+    """A captcha token: a non-blank string, valid UTF-8, without control characters.
+
+    The value is never echoed (a token is a credential). For a token a captcha provider
+    returned, pass the provider: the message names it (by its qualified name).
+    """
+    if type(value) is str and value.isascii() and value.isprintable() and value.strip():
+        return value  # a token as captcha services issue them: nothing to look at closely
+    if not isinstance(value, str):
+        problem = f"is not a string but {_kind(value)}"
+    elif not value.strip():
+        problem = "is empty or blank"
+    else:
+        problem = _not_utf8(value) or ""
+        if not problem and _CONTROL.search(value):
+            problem = "contains a control character (a line break, a tab, NUL, ...)"
+        if not problem:
+            return value
+    if provider is None:
+        raise ValidationError(field, f"the token {problem}")
+    raise ValidationError(
+        field, f"the token returned by the captcha provider {_provider_name(provider)} {problem}"
+    )
+
+
+def _provider_name(provider: object) -> str:
+    """A callable's qualified name for messages: ``module.qualname`` when it has them."""
+    name = getattr(provider, "__qualname__", None)
+    if not isinstance(name, str):
+        name = type(provider).__qualname__  # a functools.partial, an object with __call__
+    module = getattr(provider, "__module__", None)
+    return f"{module}.{name}" if isinstance(module, str) and module else name
 
 
 def check_reply_text(value: Any) -> str:
@@ -149,7 +262,8 @@ def check_enum(
             field, f"expected a {enum_type.__name__} or a string, got {_kind(value)}"
         )
     if value in extra or _ENUM_VALUE.fullmatch(value):
-        return value
+        return value  # the pattern admits ASCII only, so nothing here needs check_utf8
+    check_utf8(value, field)
     known = ", ".join(repr(m.value) for m in enum_type)
     raise ValidationError(field, f"{value!r} is not a {enum_type.__name__}; known values: {known}")
 
@@ -167,7 +281,7 @@ def check_datetime(value: Any, field: str) -> str:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        text = value.strip()
+        text = check_utf8(value, field).strip()
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex
 
 import attrs
 
+from ._repr import robust_repr
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ def _check_timestamp(value: Any, field: str) -> int:
     return value
 
 
+@robust_repr
 @attrs.frozen
 class SignIn:
     """A signed sign-in message: what ``POST /auth/login`` wants.
@@ -306,7 +308,8 @@ class Wallet:
     # ------------------------------------------------------------------ dunder
 
     def __repr__(self) -> str:
-        return f"Wallet(address={self._address!r})"
+        # Never the key; and no AttributeError for a wallet whose constructor raised.
+        return f"Wallet(address={getattr(self, '_address', '<unset>')!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Wallet):

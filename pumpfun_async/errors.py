@@ -102,12 +102,16 @@ class APIError(PumpFunError):
         self.method = method
         self.path = path
 
+    # str() and repr() read each attribute with a default: an error reporter may render an
+    # error that was made with __new__ alone, or whose attributes were replaced or deleted.
     def __str__(self) -> str:
-        where = f" ({self.method} {self.path})" if self.method else ""
-        return f"HTTP {self.status}: {self.message}{where}"
+        method = getattr(self, "method", "")
+        where = f" ({method} {getattr(self, 'path', '')})" if method else ""
+        return f"HTTP {getattr(self, 'status', '?')}: {getattr(self, 'message', '')}{where}"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status!r}, message={self.message!r})"
+        status = getattr(self, "status", None)
+        return f"{type(self).__name__}(status={status!r}, message={getattr(self, 'message', '')!r})"
 
 
 class BadRequestError(APIError):

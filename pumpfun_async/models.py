@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 
+from ._repr import robust_repr
+
 __all__ = [
     "Coin",
     "RepliesPage",
@@ -69,6 +71,7 @@ def _ms_to_datetime(value: int | None) -> datetime | None:
 
 
 # Not slotted: the converter fills a decoded Reply's __dict__ in one go (see _convert).
+@robust_repr
 @attrs.frozen(slots=False)
 class Reply:
     """A reply in a coin's thread.
@@ -116,6 +119,7 @@ class Reply:
         return [int(m) for m in _MENTION.findall(self.text)]
 
 
+@robust_repr
 @attrs.frozen
 class RepliesPage:
     """One page of a coin's reply thread, as returned by ``get_replies``.
@@ -143,6 +147,7 @@ class RepliesPage:
 
 
 # Not slotted: the converter fills a decoded Coin's __dict__ in one go (see _convert).
+@robust_repr
 @attrs.frozen(slots=False)
 class Coin:
     """A coin (token) as the API describes it; all but ``mint`` may be missing.
@@ -198,6 +203,7 @@ class Coin:
         return _ms_to_datetime(self.created_timestamp)
 
 
+@robust_repr
 @attrs.frozen
 class Report:
     """A content report, as created by a user and reviewed by admins.
@@ -236,6 +242,7 @@ class Report:
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False, kw_only=True)
 
 
+@robust_repr
 @attrs.frozen
 class ReportsPage:
     """One page of the admin report queue, as returned by ``get_reports``.

@@ -452,7 +452,7 @@ async def test_aclose_is_idempotent_and_safe_to_call_concurrently(stall: Stall) 
 async def test_aclose_stops_a_bulk_call_and_an_iterator(stall: Stall) -> None:
     stall.held.update({"/likes/", "/replies/"})
     client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None)
-    mints = [f"{n:040d}pump" for n in range(20)]
+    mints = [str(n) for n in range(20)]  # reply ids: valid like targets
     bulk = asyncio.ensure_future(client.like_many(mints, concurrency=4))
 
     async def first_page() -> Any:

@@ -38,6 +38,7 @@ from pumpfun_async._sync_stub import STUB_PATH, render
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
 OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
+BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +180,7 @@ def test_interrupt_cancels_the_call() -> None:
 
 
 def test_ctrl_c_returns_once_the_call_has_stopped(emu: Emulator) -> None:
-    mints = [f"{n:040d}pump" for n in range(40)]
+    mints = [f"{'1' * 39}{BASE58[n]}pump" for n in range(40)]
     emu.add_fault("like", "latency:1.5", times=len(mints))
     stopped: list[bool] = []
 
@@ -456,7 +457,7 @@ def test_close_while_sixteen_threads_are_mid_call(stall: Stall) -> None:
 def test_close_stops_iterators_and_bulk_calls_in_progress(stall: Stall) -> None:
     stall.held.update({"/likes/", "/replies/"})
     client = PumpFunClient("sync-user", base_url=stall.url, rate_limit=None, max_retries=0)
-    mints = [f"{n:040d}pump" for n in range(20)]
+    mints = [str(n) for n in range(20)]  # reply ids: valid like targets
 
     def iterate() -> list[object]:
         return list(client.iter_replies(DOCS_MINT))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import inspect
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
@@ -12,7 +14,15 @@ import orjson
 import pytest
 from aioresponses import aioresponses
 
-from pumpfun_async import AsyncPumpFunClient, ReportAction, ReportType, ValidationError
+from pumpfun_async import (
+    AsyncPumpFunClient,
+    PumpFunClient,
+    ReportAction,
+    ReportType,
+    ValidationError,
+)
+from pumpfun_async._validate import check_like_target
+from pumpfun_async.testing import default_coins
 
 from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
 
@@ -320,8 +330,11 @@ async def test_int_id_longer_than_128_digits_rejected(
         (lambda c: c.unlike(12345), "DELETE", f"{BASE}/likes/12345"),
         (lambda c: c.like(0), "POST", f"{BASE}/likes/0"),
         (lambda c: c.like(MINT), "POST", f"{BASE}/likes/{MINT}"),
-        (lambda c: c.like("x" * 128), "POST", f"{BASE}/likes/{'x' * 128}"),
-        (lambda c: c.like("a.b"), "POST", f"{BASE}/likes/a.b"),
+        (lambda c: c.like(OTHER_MINT[:32]), "POST", f"{BASE}/likes/{OTHER_MINT[:32]}"),
+        (lambda c: c.like("9" * 20), "POST", f"{BASE}/likes/{'9' * 20}"),
+        # Like targets are mints and reply ids only; other ids may be any 128 characters.
+        (lambda c: c.unfollow("x" * 128), "DELETE", f"{BASE}/following/{'x' * 128}"),
+        (lambda c: c.delete_report("a.b"), "DELETE", f"{BASE}/reports/a.b"),
         (
             lambda c: c.follow("user123", captcha_token="tok"),
             "POST",
@@ -720,3 +733,336 @@ def test_token_from_environment_with_newline_rejected(monkeypatch: pytest.Monkey
 )
 def test_good_constructor_arguments_accepted(kwargs: dict[str, Any]) -> None:
     AsyncPumpFunClient(token=TOKEN, **kwargs)
+
+
+# ---------------------------------------------------------------------------- lone surrogates
+
+LONE = "\ud83d"  # the first half of an emoji's UTF-16 pair, on its own
+
+# Valid arguments for every public operation. A new operation, or a new string parameter,
+# must be added here: test_every_string_parameter_is_covered fails until it is.
+VALID_ARGS: dict[str, dict[str, Any]] = {
+    "like": {"target_id": MINT},
+    "unlike": {"target_id": MINT},
+    "follow": {"user_id": "user123", "captcha_token": "tok"},
+    "unfollow": {"user_id": "user123"},
+    "add_bookmark_items": {"item_id": MINT, "bookmark_ids": ["default"]},
+    "remove_bookmark_items": {"item_id": MINT, "bookmark_ids": ["default"]},
+    "get_bookmark_items": {"bookmark_id": "default"},
+    "create_reply": {"mint": MINT, "text": "gm", "captcha_token": "tok"},
+    "get_replies": {"mint": MINT},
+    "create_report": {"target_id": MINT, "type": "scam", "reason": "rug"},
+    "report_comment": {"comment_id": "12345", "reason": "offensive"},
+    "get_reports": {"type": "all", "created_from": "2024-05-01", "created_to": "2024-05-02"},
+    "update_report": {"report_id": "7", "done": True, "action": "banned", "notes": "ok"},
+    "delete_report": {"report_id": "7"},
+    "like_many": {"targets": [MINT]},
+    "unlike_many": {"targets": [MINT]},
+    "follow_many": {"user_ids": ["user123"]},
+    "unfollow_many": {"user_ids": ["user123"]},
+    "add_bookmark_items_many": {"item_ids": [MINT], "bookmark_ids": ["default"]},
+    "remove_bookmark_items_many": {"item_ids": [MINT], "bookmark_ids": ["default"]},
+    "iter_replies": {"mint": MINT},
+    "iter_bookmark_items": {"bookmark_id": "default"},
+    "iter_reports": {"type": "all", "created_from": "2024-05-01", "created_to": "2024-05-02"},
+    "login": {},
+}
+
+# Bulk helpers take many targets and record a failure per target, under the field name
+# of the single call they repeat.
+PER_ITEM_FIELD = {"targets": "target_id", "user_ids": "user_id", "item_ids": "item_id"}
+
+
+def _operations() -> dict[str, Any]:
+    return {
+        name: member
+        for name, member in vars(AsyncPumpFunClient).items()
+        if not name.startswith("_")
+        and (inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member))
+        and name != "aclose"
+    }
+
+
+def _string_parameters(function: Any) -> list[str]:
+    """The parameters whose annotation admits ``str`` (alone, in a union or an iterable)."""
+    return [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.name != "self" and re.search(r"\bstr\b", str(p.annotation))
+    ]
+
+
+STRING_PARAMETERS = sorted(
+    (name, parameter)
+    for name, function in _operations().items()
+    for parameter in _string_parameters(function)
+)
+
+
+def test_every_string_parameter_is_covered() -> None:
+    assert sorted(VALID_ARGS) == sorted(_operations())
+    for name, function in _operations().items():
+        assert set(_string_parameters(function)) <= set(VALID_ARGS[name]), name
+    # the table is what the next test feeds: every operation taking a string is in it
+    assert {name for name, _ in STRING_PARAMETERS} == set(VALID_ARGS) - {"login"}
+
+
+def _with_lone_surrogate(value: Any) -> list[Any]:
+    """The surrogate alone, and inside (in the middle, at the end) the valid ``value``."""
+    if isinstance(value, list):
+        return [[LONE], *([item] for item in _with_lone_surrogate(value[0])[1:])]
+    middle = len(value) // 2
+    return [LONE, value[:middle] + LONE + value[middle:], value + LONE]
+
+
+async def _drive(client: AsyncPumpFunClient, name: str, kwargs: dict[str, Any]) -> Any:
+    """Call operation ``name``; an async iterator is read to its end."""
+    result = getattr(client, name)(**kwargs)
+    if inspect.isasyncgen(result):
+        return [item async for item in result]
+    return await result
+
+
+@pytest.mark.parametrize(("name", "parameter"), STRING_PARAMETERS, ids="/".join)
+async def test_lone_surrogate_in_any_string_is_a_validation_error(
+    client: AsyncPumpFunClient, mocked: aioresponses, name: str, parameter: str
+) -> None:
+    # No route is registered: anything that reached aiohttp would show in sent(mocked).
+    for value in _with_lone_surrogate(VALID_ARGS[name][parameter]):
+        kwargs = {**VALID_ARGS[name], parameter: value}
+        if parameter in PER_ITEM_FIELD and name.endswith("_many"):
+            result = await _drive(client, name, kwargs)
+            [item] = result
+            assert isinstance(item.error, ValidationError), (value, item)
+            error = item.error
+            assert error.field == PER_ITEM_FIELD[parameter]
+        else:
+            with pytest.raises(ValidationError) as info:
+                await _drive(client, name, kwargs)
+            error = info.value
+            assert error.field == parameter, value
+        assert "surrogate" in str(error), (value, str(error))
+        assert sent(mocked) == []
+
+
+async def test_valid_arguments_are_valid(mocked: aioresponses) -> None:
+    """The table's values pass every check (else the test above would prove nothing)."""
+    _answer_everything(mocked)
+    async with AsyncPumpFunClient(
+        token=TOKEN, base_url=BASE, client_key=CLIENT_KEY, captcha="tok", max_retries=0
+    ) as c:
+        for name, kwargs in VALID_ARGS.items():
+            if name != "login":
+                result = await _drive(c, name, kwargs)
+                assert not name.endswith("_many") or result.ok, (name, result)
+    assert len(sent(mocked)) == len(VALID_ARGS) - 1
+
+
+@pytest.mark.parametrize("field", ["token", "client_key", "base_url", "captcha"])
+@pytest.mark.parametrize("where", ["alone", "inside"])
+def test_lone_surrogate_in_constructor_string_rejected(field: str, where: str) -> None:
+    valid = {"token": TOKEN, "client_key": CLIENT_KEY, "base_url": BASE, "captcha": "cap-7x9q"}
+    value = LONE if where == "alone" else f"{valid[field]}{LONE}x"
+    error = _construct_rejected(field, **{field: value})
+    assert "surrogate" in str(error)
+    if field != "base_url":  # secrets: never echoed, not even in part
+        assert valid[field] not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("field", "env"), [("token", "PUMPFUN_TOKEN"), ("client_key", "PUMPFUN_CLIENT_KEY")]
+)
+def test_undecodable_secret_in_environment_rejected(
+    monkeypatch: pytest.MonkeyPatch, field: str, env: str
+) -> None:
+    # A byte that is not UTF-8 comes back from os.environ as a lone surrogate.
+    monkeypatch.setenv(env, "secret-head\udcffsecret-tail")
+    error = _construct_rejected(field)
+    assert "surrogate" in str(error)
+    assert "secret-head" not in str(error)
+
+
+def test_sync_client_rejects_lone_surrogate_in_constructor() -> None:
+    with pytest.raises(ValidationError) as info:
+        PumpFunClient(token=TOKEN, base_url=BASE, captcha=LONE)
+    assert info.value.field == "captcha"
+
+
+# ---------------------------------------------------------------------------- captcha tokens
+
+CONTROL_TOKENS = ["tok\n", "tok\r\nX-Injected: 1", "tok\x00", "\ttok", "tok\x7f", "tok\x85"]
+
+
+@pytest.mark.parametrize("name", sorted(CAPTCHA_CALLS))
+@pytest.mark.parametrize("token", [*CONTROL_TOKENS, LONE, f"tok{LONE}en"], ids=repr)
+async def test_captcha_token_with_control_character_or_surrogate_rejected(
+    client: AsyncPumpFunClient, mocked: aioresponses, name: str, token: str
+) -> None:
+    error = await _rejected(CAPTCHA_CALLS[name](client, f"secret-{token}"), "captcha_token", mocked)
+    assert "secret-" not in str(error)
+
+
+@pytest.mark.parametrize("token", [*CONTROL_TOKENS, LONE], ids=repr)
+def test_constructor_captcha_with_control_character_or_surrogate_rejected(token: str) -> None:
+    error = _construct_rejected("captcha", captcha=f"secret-{token}")
+    assert "secret-" not in str(error)
+
+
+def named_provider(value: Any) -> Callable[[], Any]:
+    """A captcha provider with a qualified name the error message must show."""
+
+    def solve_captcha() -> Any:
+        return value
+
+    return solve_captcha
+
+
+@pytest.mark.parametrize("name", sorted(CAPTCHA_CALLS))
+@pytest.mark.parametrize("asynchronous", [False, True])
+@pytest.mark.parametrize(
+    "value",
+    [LONE, f"secret-{LONE}", "secret-tok\r\nX-Injected: 1", "secret\x00", None, "", 5],
+    ids=repr,
+)
+async def test_bad_token_from_provider_names_the_provider(
+    mocked: aioresponses, name: str, asynchronous: bool, value: Any
+) -> None:
+    solve = named_provider(value)
+
+    async def solve_later() -> Any:
+        return value
+
+    provider = solve_later if asynchronous else solve
+    async with AsyncPumpFunClient(token=TOKEN, base_url=BASE, captcha=provider) as c:
+        error = await _rejected(CAPTCHA_CALLS[name](c, None), "captcha", mocked)
+    assert f"{provider.__module__}.{provider.__qualname__}" in str(error)
+    assert "secret" not in str(error)
+
+
+async def test_provider_object_without_qualname_is_named_by_its_type(
+    mocked: aioresponses,
+) -> None:
+    class Solver:
+        def __call__(self) -> str:
+            return LONE
+
+    async with AsyncPumpFunClient(token=TOKEN, base_url=BASE, captcha=Solver()) as c:
+        error = await _rejected(c.follow("user123"), "captcha", mocked)
+    assert Solver.__qualname__ in str(error)
+
+
+async def test_follow_many_records_a_bad_provider_token_per_user(mocked: aioresponses) -> None:
+    async with AsyncPumpFunClient(
+        token=TOKEN, base_url=BASE, captcha=named_provider("tok\n"), max_retries=0
+    ) as c:
+        result = await c.follow_many(["user1", "user2"])
+    assert [item.ok for item in result] == [False, False]
+    for item in result:
+        assert isinstance(item.error, ValidationError)
+        assert item.error.field == "captcha"
+    assert sent(mocked) == []
+
+
+# ---------------------------------------------------------------------------- like targets
+
+NOT_LIKE_TARGETS: list[Any] = [
+    "abc",
+    "0OIl" + MINT[:32],  # 36 characters, but 0, O, I and l are not base58
+    "x" * 100,
+    "user123",
+    "",
+    "1" * 21,  # 21 digits: longer than any reply id
+    " 12345",
+    "12345 ",
+    "12-345",
+    "\uff11\uff12\uff13",  # fullwidth digits: str.isdigit() says yes, the API says no
+    "\u0661\u0662\u0663",  # Arabic-Indic digits
+    MINT[:31],
+    MINT + "abcde",
+    MINT + "\n",
+    -1,
+    10**20,  # 21 digits
+    True,
+    False,
+    1.5,
+    None,
+    b"12345",
+    [MINT],
+]
+
+
+@pytest.mark.parametrize("operation", ["like", "unlike"])
+@pytest.mark.parametrize("target", NOT_LIKE_TARGETS, ids=repr)
+async def test_like_target_that_is_neither_mint_nor_reply_id_rejected(
+    client: AsyncPumpFunClient, mocked: aioresponses, operation: str, target: Any
+) -> None:
+    mocked.post(ANY_URL, status=201, repeat=True)
+    mocked.delete(ANY_URL, status=200, repeat=True)
+    await _rejected(getattr(client, operation)(target), "target_id", mocked)
+
+
+def test_like_target_message_does_not_echo_a_long_value() -> None:
+    with pytest.raises(ValidationError) as info:
+        check_like_target("x" * 10_000)
+    assert "x" * 200 not in str(info.value)
+    assert "10000-character" in str(info.value)
+
+
+class _ReplyNumber(enum.IntEnum):
+    FAVOURITE = 42
+
+
+@pytest.mark.parametrize(
+    ("target", "wire"),
+    [
+        (MINT, MINT),
+        (OTHER_MINT, OTHER_MINT),
+        (OTHER_MINT[:32], OTHER_MINT[:32]),
+        ("0", "0"),
+        ("12345", "12345"),
+        ("9" * 20, "9" * 20),
+        (0, "0"),
+        (12345, "12345"),
+        (10**20 - 1, "9" * 20),
+        (_ReplyNumber.FAVOURITE, "42"),
+    ],
+    ids=repr,
+)
+async def test_mints_and_reply_ids_are_liked(
+    client: AsyncPumpFunClient, mocked: aioresponses, target: Any, wire: str
+) -> None:
+    _answer_everything(mocked)
+    await client.like(target)
+    await client.unlike(target)
+    assert _urls(mocked) == [("POST", f"{BASE}/likes/{wire}"), ("DELETE", f"{BASE}/likes/{wire}")]
+
+
+def test_emulator_coins_are_like_targets() -> None:
+    mints = [coin["mint"] for coin in default_coins()]
+    assert mints
+    assert [check_like_target(mint) for mint in mints] == mints
+
+
+async def test_like_many_records_bad_targets_per_item(
+    client: AsyncPumpFunClient, mocked: aioresponses
+) -> None:
+    mocked.post(ANY_URL, status=201, repeat=True)
+    targets: list[Any] = ["abc", MINT, LONE, 12345, "x" * 100, None]
+    result = await client.like_many(targets, concurrency=2)
+    assert [item.target for item in result] == targets
+    assert [item.ok for item in result] == [False, True, False, True, False, False]
+    for item in result.failed:
+        assert isinstance(item.error, ValidationError)
+        assert item.error.field == "target_id"
+    assert sorted(_urls(mocked)) == [
+        ("POST", f"{BASE}/likes/12345"),
+        ("POST", f"{BASE}/likes/{MINT}"),
+    ]
+
+
+async def test_like_many_fail_fast_raises_the_bad_target(
+    client: AsyncPumpFunClient, mocked: aioresponses
+) -> None:
+    await _rejected(
+        client.like_many(["abc", MINT], concurrency=1, fail_fast=True), "target_id", mocked
+    )

@@ -229,16 +229,27 @@ async def test_decoded_results_over_http(
 
 
 @pytest.mark.parametrize(
-    ("target", "raw_path"),
+    ("user_id", "raw_path"),
     [
-        ("a&b=c", "/likes/a%26b%3Dc"),
-        ("x:y@z", "/likes/x%3Ay%40z"),
-        ("héllo", "/likes/h%C3%A9llo"),
-        ("..a", "/likes/..a"),
-        (12345, "/likes/12345"),
+        ("a&b=c", "/following/a%26b%3Dc"),
+        ("x:y@z", "/following/x%3Ay%40z"),
+        ("héllo", "/following/h%C3%A9llo"),
+        ("..a", "/following/..a"),
+        ("~user_1", "/following/~user_1"),
     ],
 )
 async def test_path_segments_are_percent_encoded(
+    recorder: Recorder, wire_client: AsyncPumpFunClient, user_id: str, raw_path: str
+) -> None:
+    # Like targets are mints and reply ids only; a user id may hold any of these.
+    await wire_client.unfollow(user_id)
+    assert recorder.last.raw_path == raw_path
+
+
+@pytest.mark.parametrize(
+    ("target", "raw_path"), [(MINT, f"/likes/{MINT}"), (12345, "/likes/12345")]
+)
+async def test_like_targets_go_in_the_path_as_they_are(
     recorder: Recorder, wire_client: AsyncPumpFunClient, target: str | int, raw_path: str
 ) -> None:
     await wire_client.like(target)

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS, LOGIN, Endpoint, RouteGroup
+from pumpfun_async._repr import robust_repr
 from pumpfun_async._validate import check_id
 from pumpfun_async._wallet import verify_sign_in
 from pumpfun_async.errors import ValidationError
@@ -76,6 +77,7 @@ _NEEDS_WALLET_EXTRA = (
 )
 
 
+@robust_repr
 @attrs.define
 class RecordedRequest:
     """A request the emulator received.
@@ -137,6 +139,7 @@ class RequestLog(collections.deque[RecordedRequest]):
     __hash__ = None  # mutable: unhashable, as deque and list are
 
 
+@robust_repr
 @attrs.frozen
 class IssuedToken:
     """A session token the emulator handed out for a wallet sign-in.

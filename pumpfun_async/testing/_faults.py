@@ -10,6 +10,8 @@ from typing import Any, Literal
 import attrs
 import orjson
 
+from pumpfun_async._repr import robust_repr
+
 __all__ = [
     "BLOCK_PAGE",
     "CHALLENGE_PAGE",
@@ -122,6 +124,7 @@ def _encodable(text: str) -> bool:
     return True
 
 
+@robust_repr
 @attrs.frozen
 class Fault:
     """Something to do instead of (or before) answering normally.
@@ -254,6 +257,7 @@ def _check_retry_after(_: Any, __: Any, retry_after: Any) -> None:
         raise ValueError(f"retry_after must be True or False, not {retry_after!r}")
 
 
+@robust_repr
 @attrs.define
 class RateLimit:
     """At most ``limit`` requests per ``window`` seconds for one route group and client.

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 import orjson
 
+from pumpfun_async._repr import robust_repr
 from pumpfun_async._validate import check_mint
 from pumpfun_async.errors import ValidationError
 from pumpfun_async.models import Coin
@@ -138,6 +139,7 @@ def _page(items: list[Any], limit: int, offset: int) -> tuple[list[Any], bool]:
     return items[offset : offset + limit], offset + limit < len(items)
 
 
+@robust_repr
 @attrs.define
 class EmulatorState:
     """Everything the emulator knows. Tests may read it, and arrange it, directly.
