@@ -93,44 +93,46 @@ return 1
 # How far ahead of now, in burst windows, a stored TAT may be before it counts as corrupt.
 _HORIZON = 2
 
-# Set (True) in the tasks that run the limiter's own Redis calls: see _OneAttempt.
-_ONE_ATTEMPT: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "pumpfun_async_redis_one_attempt", default=False
+# Set (True) in the tasks that run the limiter's own Redis calls: see _NoBackoff.
+_LIMITER_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pumpfun_async_redis_limiter_call", default=False
 )
 
 
 @functools.cache
-def _one_attempt_class() -> type[Any]:
-    """The Retry subclass that makes the limiter's own calls once (redis is imported late)."""
+def _no_backoff_class() -> type[Any]:
+    """The Retry subclass for the limiter's own calls (made late: redis is imported late)."""
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
 
-    class _OneAttempt(Retry):
-        """The client's retry policy for its commands; one attempt for the limiter's.
+    class _NoBackoff(Retry):
+        """The client's retry policy for its commands; for the limiter's, one retry at once.
 
         redis-py 6 and later make ``Redis(host=...)`` retry a failed connection with a
-        backoff (ten retries, up to about 3.5 s, in redis-py 8), so a killed Redis answered
+        backoff (ten retries, about 3.5 s in all, in redis-py 8), so a killed Redis answered
         the limiter only after its ``timeout``, as a silent one does. The limiter has its
-        own answer to an unreachable Redis (raise, or the local fallback), at once.
+        own answer to an unreachable Redis (raise, or the local fallback), and gives it at
+        once. The one retry replaces a connection that the server dropped (after a restart,
+        or an idle timeout); a refused connection is refused again straight away.
         """
 
         async def call_with_retry(self, do: Any, fail: Any, *args: Any, **kwargs: Any) -> Any:
-            if _ONE_ATTEMPT.get():
-                once = Retry(NoBackoff(), 0, self._supported_errors)
+            if _LIMITER_CALL.get():
+                once = Retry(NoBackoff(), 1, self._supported_errors)
                 return await once.call_with_retry(do, fail, *args, **kwargs)
             return await super().call_with_retry(do, fail, *args, **kwargs)
 
-    _OneAttempt.__qualname__ = "_OneAttempt"
-    return _OneAttempt
+    _NoBackoff.__qualname__ = "_NoBackoff"
+    return _NoBackoff
 
 
-def _limit_retries_to_one_attempt(redis: Any) -> None:
-    """Make the client's retry policy skip retries in the limiter's own calls.
+def _no_backoff_for_the_limiter(redis: Any) -> None:
+    """Make the client's retry policy retry the limiter's own calls once, without a backoff.
 
     Only a client whose policy is redis-py's own ``Retry`` is changed (through its public
     ``set_retry``), and only for calls made by the limiter: its other commands retry as
-    before. A client without a policy (``Redis.from_url`` does not set one) makes one
-    attempt already; one with a ``Retry`` subclass of its own is left as it is.
+    before. A client without a policy (``Redis.from_url`` does not set one) has no backoff
+    already; one with a ``Retry`` subclass of its own is left as it is.
     """
     get_retry, set_retry = getattr(redis, "get_retry", None), getattr(redis, "set_retry", None)
     if not callable(get_retry) or not callable(set_retry):
@@ -140,18 +142,18 @@ def _limit_retries_to_one_attempt(redis: Any) -> None:
     retry = get_retry()
     if type(retry) is not Retry:  # none, ours already, or the user's own kind: leave it
         return
-    gate = object.__new__(_one_attempt_class())  # the same policy, state and all
+    gate = object.__new__(_no_backoff_class())  # the same policy, state and all
     gate.__dict__.update(retry.__dict__)
     set_retry(gate)
 
 
 def _start(call: Awaitable[Any]) -> asyncio.Future[Any]:
-    """Run one of the limiter's Redis calls in a task of its own, with one attempt."""
-    token = _ONE_ATTEMPT.set(True)
+    """Run one of the limiter's Redis calls in a task of its own, never with a backoff."""
+    token = _LIMITER_CALL.set(True)
     try:  # the task copies the context now; the caller's own context is left as it was
         return asyncio.ensure_future(call)
     finally:
-        _ONE_ATTEMPT.reset(token)
+        _LIMITER_CALL.reset(token)
 
 
 class RedisRateLimiter:
@@ -195,11 +197,12 @@ class RedisRateLimiter:
     rate); it asks Redis again at most once every ``recheck`` seconds and goes back to the
     shared limit as soon as Redis answers. A request whose answer timed out may still have
     taken its slot on the server: the limiter errs on the side of sending less, never more.
-    A refused connection (a killed Redis) is known at once and is not retried: the limiter's
-    own calls make one attempt, even on a client whose retry policy would retry them with a
-    backoff (redis-py 6 and later give ``Redis(host=...)`` one; the limiter changes it through
-    ``set_retry`` so that only the limiter's calls skip it, and the client's other commands
-    retry as before).
+    A refused connection (a killed Redis) is known at once, not after ``timeout``: the
+    limiter's own calls are retried once, straight away (to replace a connection the server
+    dropped), never with a backoff, even on a client whose retry policy has one (redis-py 6
+    and later give ``Redis(host=...)`` one). The limiter changes that policy through
+    ``set_retry`` so that only its own calls skip the backoff: the client's other commands
+    retry as before.
 
     Waiters must all belong to one event loop (the Redis client's). The Lua script needs
     Redis 5 or newer (or any server that runs scripts by effects, as Redis 7 does).
@@ -263,7 +266,7 @@ class RedisRateLimiter:
         self._warned_corrupt = False
         self._on_error = on_error
         self._sleep = sleep
-        _limit_retries_to_one_attempt(redis)
+        _no_backoff_for_the_limiter(redis)
         self._acquire_script: Any = redis.register_script(_ACQUIRE)
         self._refund_script: Any = redis.register_script(_REFUND)
         self._timeout = float(timeout)
