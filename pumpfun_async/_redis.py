@@ -71,7 +71,9 @@ return 0
 
 # Gives back one interval taken by an acquisition whose waiter was cancelled before it
 # could use it (the answer was already on its way): as if that acquisition never happened.
-# A value the acquire script would reset, or a key of another type, is left for it.
+# A value the acquire script would reset, or a key of another type, is left for it; so is
+# a TAT further ahead than the window (the server's clock stepped back): giving back could
+# only send more, and would write an expiry beyond the window.
 _REFUND = """
 local interval = tonumber(ARGV[1])
 local horizon = interval * tonumber(ARGV[2]) * tonumber(ARGV[3])
@@ -357,7 +359,9 @@ class RedisRateLimiter:
     def _read(self, answer: object) -> int:
         """The acquire script's answer as microseconds to wait (0: granted, and taken)."""
         if isinstance(answer, list):  # the key holds another type: ``[type]``
-            kind = answer[0].decode() if answer and isinstance(answer[0], bytes) else answer
+            kind = answer[0] if answer else "value of another type"
+            if isinstance(kind, bytes):  # str from a client made with decode_responses=True
+                kind = kind.decode(errors="replace")
             raise TransportError(
                 f"rate limit {self._key!r}: the Redis key holds a {kind}, not a rate limit; "
                 "delete it or choose another key"
@@ -389,7 +393,7 @@ class RedisRateLimiter:
             await asyncio.wait_for(
                 _start(
                     self._refund_script(
-                        keys=[self._key], args=[self._interval_us, self._capacity, _HORIZON]
+                        keys=[self._key], args=[self._interval_us, self._capacity, 1]
                     )
                 ),
                 self._timeout,

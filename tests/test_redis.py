@@ -258,10 +258,30 @@ async def test_a_key_of_another_type_is_a_transport_error_and_is_left_alone(
     assert await redis.pttl(KEY) == -1
 
 
-@pytest.mark.parametrize("value", ["nan", "9e18"])
+async def test_a_key_of_another_type_is_named_with_decoded_responses(redis_url: str) -> None:
+    client = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await client.flushdb()
+        await client.sadd(KEY, "member")
+        limiter = RedisRateLimiter(client, KEY, rate=50)
+        with pytest.raises(TransportError, match="key holds a set, not a rate limit"):
+            await limiter.acquire()
+    finally:
+        await client.aclose()
+
+
+def _beyond_the_window(now_us: int) -> str:
+    return str(now_us + 450_000)  # a window of 300 ms (rate 10, capacity 3), and half again
+
+
+@pytest.mark.parametrize("value", ["nan", "9e18", _beyond_the_window])
 async def test_a_refund_leaves_a_value_it_cannot_use_to_the_next_acquire(
-    redis: Any, caplog: pytest.LogCaptureFixture, value: str
+    redis: Any, caplog: pytest.LogCaptureFixture, value: str | Callable[[int], str]
 ) -> None:
+    # A TAT beyond the window (the server's clock stepped back) is not corrupt, but giving
+    # back from it could only send more, with an expiry beyond the window.
+    spoilt: list[str] = []
+
     released = asyncio.Event()
 
     class Spoiled:
@@ -279,7 +299,9 @@ async def test_a_refund_leaves_a_value_it_cannot_use_to_the_next_acquire(
             async def spoiled(keys: list[str], args: list[float]) -> Any:
                 await released.wait()
                 answer = await script(keys=keys, args=args)
-                await redis.set(KEY, value)
+                now = await _server_now_us(redis)
+                spoilt.append(value if isinstance(value, str) else value(now))
+                await redis.set(KEY, spoilt[0])
                 return answer
 
             return spoiled
@@ -293,7 +315,7 @@ async def test_a_refund_leaves_a_value_it_cannot_use_to_the_next_acquire(
         with pytest.raises(asyncio.CancelledError):
             await waiter  # which waits for the refund to be done
     assert limiter._settling == set()
-    assert await redis.get(KEY) == value.encode()
+    assert await redis.get(KEY) == spoilt[0].encode()
     assert await redis.pttl(KEY) == -1
     assert "could not give back" not in caplog.text
 
