@@ -19,15 +19,19 @@ import textwrap
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 if os.environ.get("PUMPFUN_REQUIRE_REDIS"):  # CI: the redis package must be there
     import redis.asyncio as redis_asyncio
+    import redis.asyncio.retry as redis_asyncio_retry
+    import redis.backoff as redis_backoff
     import redis.exceptions as redis_exceptions
 else:
     redis_asyncio = pytest.importorskip("redis.asyncio")
+    redis_asyncio_retry = pytest.importorskip("redis.asyncio.retry")
+    redis_backoff = pytest.importorskip("redis.backoff")
     redis_exceptions = pytest.importorskip("redis.exceptions")
 
 from pumpfun_async import (
@@ -49,16 +53,20 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A redis-server of this session's own, on a free loopback port, without persistence."""
+def _redis_server_binary() -> str:
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("PUMPFUN_REQUIRE_REDIS"):
             pytest.fail("redis-server is not on PATH, and PUMPFUN_REQUIRE_REDIS is set")
         pytest.skip("redis-server is not installed (CI installs it)")
+    return binary
+
+
+@contextlib.contextmanager
+def _redis_server(workdir: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A redis-server on a free loopback port, without persistence, and its port."""
+    binary = _redis_server_binary()
     port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(workdir)],
@@ -78,10 +86,17 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if time.monotonic() > deadline or server.poll() is not None:
                 pytest.fail("redis-server did not start")
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server, port
     finally:
         server.terminate()
         server.wait(10)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of this session's own, on a free loopback port, without persistence."""
+    with _redis_server(tmp_path_factory.mktemp("redis")) as (_, port):
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.fixture
@@ -126,6 +141,206 @@ async def test_one_key_with_an_expiry(redis: Any) -> None:
     assert 5 < ttl <= 22  # one interval of 20 ms, plus a millisecond of rounding
     await asyncio.sleep(0.1)
     assert await redis.exists(KEY) == 0  # idle: nothing left in Redis
+
+
+async def _eventually(read: Callable[[], Awaitable[object]], expected: object) -> None:
+    """Poll Redis until ``read()`` answers ``expected`` (a key expiring on the server's clock)."""
+
+    for _ in range(1000):  # ten seconds at most: a guard only
+        if await read() == expected:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"Redis never answered {expected!r}")
+
+
+async def _server_now_us(redis: Any) -> int:
+    seconds, micros = await redis.time()
+    return int(seconds) * 1_000_000 + int(micros)
+
+
+async def test_every_write_expires_within_the_burst_window_and_then_the_limit_is_fresh(
+    redis: Any,
+) -> None:
+    sleeps = Sleeps()
+    limiter = RedisRateLimiter(redis, KEY, rate=50, capacity=3, sleep=sleeps)
+    for _ in range(4):
+        await limiter.acquire()  # a burst of 3, then one wait: TAT is a full window ahead
+    assert len(sleeps.asked) == 1
+    assert 0 < await redis.pttl(KEY) <= 61  # capacity / rate = 60 ms, plus a ms of rounding
+    await _eventually(lambda: redis.exists(KEY), 0)
+    for _ in range(3):
+        await limiter.acquire()
+    assert len(sleeps.asked) == 1  # expired: a whole burst again, as for a new limit
+
+
+def _far_future(now_us: int) -> str:
+    return str(now_us + 3600 * 1_000_000)  # an hour ahead, where no schedule of 60 ms reaches
+
+
+def _far_past(now_us: int) -> str:
+    return str(now_us - 3600 * 1_000_000)
+
+
+@pytest.mark.parametrize(
+    ("value", "corrupt"),
+    [
+        ("1e400", True),  # infinite in Lua: it used to grant every call
+        ("9e18", True),  # finite, 285,000 years ahead: callers used to sleep that long
+        ("nan", True),  # NaN: the script used to fail, as if Redis were unreachable
+        ("-nan", True),
+        ("inf", True),
+        ("not a number", True),
+        (_far_future, True),
+        ("-5", False),  # in the past: an idle limit, full
+        ("0", False),
+        ("-inf", False),
+        (_far_past, False),
+    ],
+)
+async def test_a_value_the_script_cannot_use_becomes_a_fresh_limit(
+    redis: Any,
+    caplog: pytest.LogCaptureFixture,
+    value: str | Callable[[int], str],
+    corrupt: bool,
+) -> None:
+    if callable(value):
+        value = value(await _server_now_us(redis))
+    await redis.set(KEY, value)  # and no expiry
+    sleeps = Sleeps()
+    limiter = RedisRateLimiter(redis, KEY, rate=50, capacity=3, sleep=sleeps)
+
+    async def acquire() -> None:
+        await asyncio.wait_for(limiter.acquire(), 10)  # a guard only: "9e18" waited for ages
+
+    with caplog.at_level(logging.WARNING, logger="pumpfun_async"):
+        for _ in range(3):
+            await acquire()
+        assert sleeps.asked == []  # one burst, at once
+        await acquire()
+        assert len(sleeps.asked) == 1
+        assert 0 < sleeps.asked[0] <= 0.02  # then one interval at most: not unbounded
+        tat = int(await redis.get(KEY))
+        assert 0 < tat - await _server_now_us(redis) <= 60_000
+        assert 0 < await redis.pttl(KEY) <= 61  # it expires like any other write
+        await redis.set(KEY, value)
+        await acquire()  # the same value again: no second warning
+    warnings = caplog.text.count("was reset to a fresh limit")
+    assert warnings == (1 if corrupt else 0)
+
+
+async def test_a_value_just_beyond_the_window_is_honoured_as_a_clock_step(redis: Any) -> None:
+    # The server's clock stepping back a little leaves TAT a little further ahead than the
+    # window: within two windows it is waited out, not thrown away as corrupt.
+    now = await _server_now_us(redis)
+    await redis.set(KEY, str(now + 90_000))  # a window of 60 ms, plus 30
+    sleeps = Sleeps()
+    limiter = RedisRateLimiter(redis, KEY, rate=50, capacity=3, sleep=sleeps)
+    await limiter.acquire()
+    assert len(sleeps.asked) == 1
+    assert 0 < sleeps.asked[0] <= 0.05  # 90 + 20 - 60 ms, less the time gone meanwhile
+    assert int(await redis.get(KEY)) == now + 90_000 + 20_000  # taken from it, not reset
+
+
+@pytest.mark.parametrize("kind", ["hash", "list"])
+@pytest.mark.parametrize("on_error", ["raise", "local"])
+async def test_a_key_of_another_type_is_a_transport_error_and_is_left_alone(
+    redis: Any, kind: str, on_error: Literal["raise", "local"]
+) -> None:
+    if kind == "hash":
+        await redis.hset(KEY, "field", "someone's data")
+    else:
+        await redis.rpush(KEY, "someone's data")
+    limiter = RedisRateLimiter(redis, KEY, rate=50, on_error=on_error)
+    for _ in range(2):
+        with pytest.raises(TransportError, match=f"key holds a {kind}, not a rate limit"):
+            await limiter.acquire()
+    assert (await redis.type(KEY)).decode() == kind  # nothing overwritten
+    assert await redis.pttl(KEY) == -1
+
+
+async def test_a_key_of_another_type_is_named_with_decoded_responses(redis_url: str) -> None:
+    client = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await client.flushdb()
+        await client.sadd(KEY, "member")
+        limiter = RedisRateLimiter(client, KEY, rate=50)
+        with pytest.raises(TransportError, match="key holds a set, not a rate limit"):
+            await limiter.acquire()
+    finally:
+        await client.aclose()
+
+
+def _beyond_the_window(now_us: int) -> str:
+    return str(now_us + 450_000)  # a window of 300 ms (rate 10, capacity 3), and half again
+
+
+@pytest.mark.parametrize("value", ["nan", "9e18", _beyond_the_window])
+async def test_a_refund_leaves_a_value_it_cannot_use_to_the_next_acquire(
+    redis: Any, caplog: pytest.LogCaptureFixture, value: str | Callable[[int], str]
+) -> None:
+    # A TAT beyond the window (the server's clock stepped back) is not corrupt, but giving
+    # back from it could only send more, with an expiry beyond the window.
+    spoilt: list[str] = []
+
+    released = asyncio.Event()
+
+    class Spoiled:
+        """The real client; the key is spoiled after its first script's grant."""
+
+        def __init__(self) -> None:
+            self.registered = 0
+
+        def register_script(self, source: str) -> Any:
+            script = redis.register_script(source)
+            self.registered += 1
+            if self.registered > 1:
+                return script
+
+            async def spoiled(keys: list[str], args: list[float]) -> Any:
+                await released.wait()
+                answer = await script(keys=keys, args=args)
+                now = await _server_now_us(redis)
+                spoilt.append(value if isinstance(value, str) else value(now))
+                await redis.set(KEY, spoilt[0])
+                return answer
+
+            return spoiled
+
+    limiter = RedisRateLimiter(Spoiled(), KEY, rate=10, capacity=3)  # type: ignore[arg-type]
+    waiter = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    with caplog.at_level(logging.WARNING, logger="pumpfun_async"):
+        released.set()  # granted after the cancellation: a refund runs, on the spoiled key
+        with pytest.raises(asyncio.CancelledError):
+            await waiter  # which waits for the refund to be done
+    assert limiter._settling == set()
+    assert await redis.get(KEY) == spoilt[0].encode()
+    assert await redis.pttl(KEY) == -1
+    assert "could not give back" not in caplog.text
+
+
+async def test_the_wait_is_bounded_whatever_the_script_answers() -> None:
+    answers = [9 * 10**18, 0]
+
+    async def huge() -> int:
+        return answers.pop(0)
+
+    asked: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+
+    fake = _FakeRedis(_FakeScript(huge), _FakeScript(_zero))
+    limiter = RedisRateLimiter(
+        fake,  # type: ignore[arg-type]
+        KEY,
+        rate=10,
+        capacity=2,
+        sleep=sleep,
+    )
+    await limiter.acquire()
+    assert asked == [pytest.approx(0.4)]  # two burst windows of 200 ms at most
 
 
 async def test_local_waiters_go_first_come_first_served(redis: Any) -> None:
@@ -187,6 +402,147 @@ async def test_unreachable_redis_is_a_transport_error() -> None:
         assert "on_error='local'" in str(info.value)
     finally:
         await client.aclose()
+
+
+class RecordingBackoff(redis_backoff.AbstractBackoff):
+    """A client's backoff between retries that counts its use (and does not wait)."""
+
+    def __init__(self) -> None:
+        self.computed = 0
+
+    def __deepcopy__(self, memo: dict[int, object]) -> RecordingBackoff:
+        return self  # redis-py copies the policy into the client and each connection
+
+    def reset(self) -> None:
+        pass
+
+    def compute(self, failures: int) -> float:
+        self.computed += 1
+        return 0.0
+
+
+@pytest.fixture
+def killed_redis(tmp_path: Path) -> Iterator[tuple[int, Callable[[], None]]]:
+    """A redis-server of the test's own, and a function that kills it (SIGKILL)."""
+    with _redis_server(tmp_path) as (server, port):
+
+        def kill() -> None:
+            server.kill()
+            server.wait(10)
+
+        yield port, kill
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connection refusal is anywhere in ``exc``'s chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or "Connection refused" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def test_a_killed_redis_is_known_at_once_on_a_client_that_retries(
+    killed_redis: tuple[int, Callable[[], None]],
+) -> None:
+    port, kill = killed_redis
+    backoff = RecordingBackoff()
+    retry = redis_asyncio_retry.Retry(backoff, 3)
+    client = Redis(host="127.0.0.1", port=port, retry=retry)
+    try:
+        # A timeout no test would wait out: an answer at all shows no retry ran into it.
+        limiter = RedisRateLimiter(client, KEY, rate=10, timeout=3600)
+        await limiter.acquire()
+        kill()
+        for _ in range(2):  # a pooled connection that died (replaced: refused), then a new one
+            with pytest.raises(TransportError, match="unreachable") as info:
+                await asyncio.wait_for(limiter.acquire(), 30)  # a guard only
+            assert isinstance(info.value.__cause__, redis_exceptions.ConnectionError)
+            assert _refused(info.value)
+        assert backoff.computed == 0  # the limiter's calls were not retried
+        # The client's own commands keep its policy, in the same task too.
+        assert client.get_retry() == retry
+        with pytest.raises(redis_exceptions.ConnectionError):
+            await client.ping()
+        assert backoff.computed == 3
+    finally:
+        await client.aclose()
+
+
+async def test_a_connection_the_server_dropped_is_replaced_at_once(redis_url: str) -> None:
+    backoff = RecordingBackoff()
+    client = Redis.from_url(redis_url, retry=redis_asyncio_retry.Retry(backoff, 3))
+    admin = Redis.from_url(redis_url)
+    try:
+        await admin.flushdb()
+        limiter = RedisRateLimiter(client, KEY, rate=10, capacity=5, timeout=3600)
+        await limiter.acquire()
+        # As an idle timeout or a restart does: every connection but this one is closed.
+        assert await admin.client_kill_filter(_type="normal", skipme=True) >= 1
+        await asyncio.wait_for(limiter.acquire(), 30)  # a guard only
+        assert backoff.computed == 0
+        assert await client.pttl(KEY) > 100  # both acquisitions were counted in Redis
+    finally:
+        await client.aclose()
+        await admin.aclose()
+
+
+async def test_a_killed_redis_is_not_a_timeout_with_the_clients_default_policy(
+    killed_redis: tuple[int, Callable[[], None]],
+) -> None:
+    # redis-py 6 and later give Redis(host=...) a retry policy with a backoff of its own
+    # (ten retries, about 3.5 s, in redis-py 8): longer than the limiter's timeout of 2 s.
+    port, kill = killed_redis
+    client = Redis(host="127.0.0.1", port=port)
+    try:
+        limiter = RedisRateLimiter(client, KEY, rate=10)
+        await limiter.acquire()
+        kill()
+        with pytest.raises(TransportError) as info:
+            await asyncio.wait_for(limiter.acquire(), 30)  # a guard only
+        assert "no answer from Redis" not in str(info.value)
+        assert isinstance(info.value.__cause__, redis_exceptions.ConnectionError)
+        assert _refused(info.value)
+    finally:
+        await client.aclose()
+
+
+async def test_a_killed_redis_falls_back_at_once(
+    killed_redis: tuple[int, Callable[[], None]], caplog: pytest.LogCaptureFixture
+) -> None:
+    port, kill = killed_redis
+    backoff = RecordingBackoff()
+    client = Redis(host="127.0.0.1", port=port, retry=redis_asyncio_retry.Retry(backoff, 3))
+    try:
+        limiter = RedisRateLimiter(client, KEY, rate=10, on_error="local", timeout=3600)
+        await limiter.acquire()
+        kill()
+        with caplog.at_level(logging.WARNING, logger="pumpfun_async"):
+            await asyncio.wait_for(limiter.acquire(), 30)  # a guard only
+        assert "Redis is unreachable (ConnectionError)" in caplog.text
+        assert backoff.computed == 0
+    finally:
+        await client.aclose()
+
+
+async def test_a_client_without_a_retry_policy_or_with_its_own_kind_is_left_alone(
+    redis_url: str,
+) -> None:
+    class OwnRetry(redis_asyncio_retry.Retry):
+        pass
+
+    plain = Redis.from_url(redis_url)
+    own = Redis.from_url(redis_url, retry=OwnRetry(redis_backoff.NoBackoff(), 1))
+    policy = own.get_retry()
+    try:
+        RedisRateLimiter(plain, KEY, rate=10)
+        RedisRateLimiter(own, KEY, rate=10)
+        assert plain.get_retry() is None
+        assert own.get_retry() is policy
+    finally:
+        await plain.aclose()
+        await own.aclose()
 
 
 async def test_unreachable_redis_can_fall_back_to_a_local_bucket(
