@@ -253,55 +253,7 @@ class Transport:
             raise ClientClosedError("the aiohttp session given to this client has been closed")
         return session
 
-    async def request(
-        self,
-        endpoint: Endpoint,
-        path: str,
-        *,
-        query: str | None = None,
-        body: dict[str, Any] | None = None,
-        captcha: CaptchaSource | None = None,
-        cookies: bool = False,
-    ) -> Any:
-        """Send a request (see :meth:`_send`); :meth:`aclose` can interrupt it anywhere.
-
-        The calling task is known to the client while the call runs, so that ``aclose()``
-        can cancel it wherever it waits (rate limiter, 429 pause, retry backoff, sign-in,
-        captcha provider, connection pool, socket). That cancellation, and any failure of a
-        call the client was closed under, surfaces as :class:`ClientClosedError`; the
-        caller's own cancellation stays a ``CancelledError``.
-        """
-        shared = self._shared
-        task = asyncio.current_task()
-        if task is not None:
-            shared.busy.add(task)
-        try:
-            return await self._send(
-                endpoint, path, query=query, body=body, captcha=captcha, cookies=cookies
-            )
-        except asyncio.CancelledError as cancelled:
-            if task is not None and task in shared.interrupted:
-                shared.interrupted.discard(task)
-                if _closing_cancelled(task, cancelled):
-                    raise ClientClosedError(_CLOSED_WHILE_BUSY) from None
-            raise
-        except ClientClosedError:
-            raise
-        except Exception:
-            # Closed under the call: whatever aiohttp made of its closed session (or of a
-            # given session its owner closed) means the same to the caller.
-            session = shared.session
-            if shared.closed or (session is not None and session.closed):
-                raise ClientClosedError(_CLOSED_WHILE_BUSY) from None
-            raise
-        finally:
-            if task is not None:
-                shared.busy.discard(task)
-                if task in shared.interrupted:  # the call finished before it saw the cancel
-                    shared.interrupted.discard(task)
-                    _uncancel(task)
-
-    async def _send(
+    async def request(  # noqa: PLR0915 - one frame on purpose, as the docstring says
         self,
         endpoint: Endpoint,
         path: str,
@@ -321,12 +273,19 @@ class Transport:
         to expire, and once more after a 401 (then repeats the request, outside the retry
         budget).
 
+        The calling task is known to the client while the call runs, so that :meth:`aclose`
+        can cancel it wherever it waits (rate limiter, 429 pause, retry backoff, sign-in,
+        captcha provider, connection pool, socket). That cancellation, and any failure of a
+        call the client was closed under, surfaces as :class:`ClientClosedError`; the
+        caller's own cancellation stays a ``CancelledError``.
+
         The attempt is written out here rather than in a helper coroutine: every coroutine
         between the caller and aiohttp is resumed at each suspension, which showed in the
         throughput benchmark.
         """
         method = endpoint.method
         shared = self._shared
+        task = self._enter()
         credentials = shared.credentials
         signs_in = credentials.wallet is not None and endpoint is not LOGIN
         signed_in_again = False
@@ -342,8 +301,7 @@ class Transport:
         try:
             while True:
                 session = self._session()
-                if signs_in:
-                    token_used = await self._signed_in_token()
+                token_used = await self._signed_in_token() if signs_in else None
                 headers = credentials.headers_for(endpoint)
                 if self._limits or shared.paused_until:
                     await self._wait_turn(endpoint.group)
@@ -397,7 +355,51 @@ class Transport:
             # it, nor of the exceptions it chains, may show a secret.
             forget_secrets(error)
             token_used = headers = url = data = response = answer = body = None
+            closed = self._closed_under(error, task)
+            if closed is not None:
+                raise closed from None
             raise
+        finally:
+            self._leave(task)
+
+    def _closed_under(
+        self, error: BaseException, task: asyncio.Task[Any] | None
+    ) -> ClientClosedError | None:
+        """The :class:`ClientClosedError` that ``error`` stands for, if the client closed.
+
+        That is :meth:`aclose`'s own cancellation (not the caller's), or any failure of a
+        call the client, or the owner of a given session, closed under it: whatever aiohttp
+        made of its closed session means the same to the caller.
+        """
+        shared = self._shared
+        if isinstance(error, asyncio.CancelledError):
+            if task is None or task not in shared.interrupted:
+                return None
+            shared.interrupted.discard(task)
+            closing = _closing_cancelled(task, error)
+        elif isinstance(error, ClientClosedError) or not isinstance(error, Exception):
+            return None
+        else:
+            session = shared.session
+            closing = shared.closed or (session is not None and session.closed)
+        return ClientClosedError(_CLOSED_WHILE_BUSY) if closing else None
+
+    def _enter(self) -> asyncio.Task[Any] | None:
+        """Note the calling task as busy, for :meth:`aclose` to interrupt; that task."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._shared.busy.add(task)
+        return task
+
+    def _leave(self, task: asyncio.Task[Any] | None) -> None:
+        """``task``'s call is over: withdraw a close's cancellation it never saw."""
+        if task is None:
+            return
+        shared = self._shared
+        shared.busy.discard(task)
+        if task in shared.interrupted:
+            shared.interrupted.discard(task)
+            _uncancel(task)
 
     def _encode(
         self, path: str, query: str | None, body: dict[str, Any] | None
