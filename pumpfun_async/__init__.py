@@ -8,35 +8,40 @@
         await client.like("CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump")
 """
 
-from ._bulk import BulkItem, BulkResult
-from ._cache import StateCache
-from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
-from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
-from ._ratelimit import RateLimiter, TokenBucket
-from ._redis import RedisRateLimiter
-from ._retry import RetryPolicy
-from ._sync import PumpFunClient
-from ._transport import Timeout
+import importlib as _importlib
+import typing as _typing
+
 from ._version import __version__
-from ._wallet import SignIn, Wallet, verify_sign_in
-from .errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    BlockedError,
-    ClientClosedError,
-    ConnectError,
-    NotFoundError,
-    PermissionDeniedError,
-    PumpFunError,
-    RateLimitError,
-    RequestTimeoutError,
-    ResponseTooLargeError,
-    ServerError,
-    TransportError,
-    ValidationError,
-)
-from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+
+if _typing.TYPE_CHECKING:
+    from ._bulk import BulkItem, BulkResult
+    from ._cache import StateCache
+    from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
+    from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
+    from ._ratelimit import RateLimiter, TokenBucket
+    from ._redis import RedisRateLimiter
+    from ._retry import RetryPolicy
+    from ._sync import PumpFunClient
+    from ._transport import Timeout
+    from ._wallet import SignIn, Wallet, verify_sign_in
+    from .errors import (
+        APIError,
+        AuthenticationError,
+        BadRequestError,
+        BlockedError,
+        ClientClosedError,
+        ConnectError,
+        NotFoundError,
+        PermissionDeniedError,
+        PumpFunError,
+        RateLimitError,
+        RequestTimeoutError,
+        ResponseTooLargeError,
+        ServerError,
+        TransportError,
+        ValidationError,
+    )
+    from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
 
 __all__ = [
     "DEFAULT",
@@ -82,3 +87,63 @@ __all__ = [
     "__version__",
     "verify_sign_in",
 ]
+
+# Where each public name lives. Importing the package loads none of these modules: the first
+# use of a name imports its module (PEP 562). So the `pumpfun` command can report a Ctrl-C
+# during its own start-up as one line, and `import pumpfun_async` costs next to nothing.
+_MODULES = {
+    "APIError": "errors",
+    "AsyncPumpFunClient": "_client",
+    "AuthenticationError": "errors",
+    "BadRequestError": "errors",
+    "BlockedError": "errors",
+    "BulkItem": "_bulk",
+    "BulkResult": "_bulk",
+    "CaptchaProvider": "_client",
+    "ClientClosedError": "errors",
+    "Coin": "models",
+    "ConnectError": "errors",
+    "DEFAULT": "_client",
+    "DEFAULT_BASE_URL": "_client",
+    "ENDPOINTS": "_endpoints",
+    "Endpoint": "_endpoints",
+    "NotFoundError": "errors",
+    "PermissionDeniedError": "errors",
+    "PumpFunClient": "_sync",
+    "PumpFunError": "errors",
+    "RateLimitError": "errors",
+    "RateLimiter": "_ratelimit",
+    "RedisRateLimiter": "_redis",
+    "RepliesPage": "models",
+    "Reply": "models",
+    "Report": "models",
+    "ReportAction": "models",
+    "ReportType": "models",
+    "ReportsPage": "models",
+    "RequestTimeoutError": "errors",
+    "ResponseTooLargeError": "errors",
+    "RetryPolicy": "_retry",
+    "RouteGroup": "_endpoints",
+    "ServerError": "errors",
+    "SignIn": "_wallet",
+    "StateCache": "_cache",
+    "Timeout": "_transport",
+    "TokenBucket": "_ratelimit",
+    "TransportError": "errors",
+    "ValidationError": "errors",
+    "Wallet": "_wallet",
+    "verify_sign_in": "_wallet",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next lookup is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -168,6 +168,8 @@ sys.meta_path.insert(0, _Interrupt())
 @pytest.mark.parametrize(
     "module",
     [
+        "aiohttp",  # the SDK's heaviest dependency, loading
+        "pumpfun_async._client",  # the SDK itself, loading
         "pumpfun_async.cli._output",  # importing the command line
         "platformdirs",  # main() looking for a stored token, before parsing the arguments
     ],

@@ -81,6 +81,8 @@ def test_all_is_sorted() -> None:
 
 
 def test_all_matches_reexported_names() -> None:
+    for name in pumpfun_async.__all__:  # the package loads its names on first use
+        getattr(pumpfun_async, name)
     public = {
         name
         for name, value in vars(pumpfun_async).items()
@@ -228,3 +230,28 @@ def test_format_path_percent_encodes() -> None:
     assert ENDPOINTS["like"].format_path(target_id="a b/c") == "/likes/a%20b%2Fc"
     assert ENDPOINTS["delete_report"].format_path(report_id="a b/c") == "/reports/a%20b%2Fc"
     assert ENDPOINTS["like"].format_path(target_id="123") == "/likes/123"
+
+
+def test_importing_the_package_loads_no_module_of_its_own() -> None:
+    # The command line relies on it: a Ctrl-C while aiohttp loads is reported in one line.
+    code = (
+        "import json, sys\nimport pumpfun_async\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('pumpfun', 'aiohttp')))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout) == ["pumpfun_async", "pumpfun_async._version"]
+
+
+def test_names_load_on_first_use() -> None:
+    code = (
+        "import sys\nimport pumpfun_async\n"
+        "assert pumpfun_async.Reply.__module__ == 'pumpfun_async.models'\n"
+        "assert 'pumpfun_async._redis' not in sys.modules\n"
+        "assert 'Reply' in vars(pumpfun_async) and 'Reply' in dir(pumpfun_async)\n"
+        "assert 'RedisRateLimiter' in dir(pumpfun_async)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        pumpfun_async.Nope  # noqa: B018
