@@ -10,14 +10,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import multiprocessing
 import os
 import platform
+import resource
+import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -145,10 +149,13 @@ def _serve(port: multiprocessing.Queue[int]) -> None:
 
 
 @contextlib.contextmanager
-def like_server() -> Iterator[str]:
-    """A loopback server answering ``POST /likes/{id}`` in its own process; yields its URL."""
+def server_process(serve: Callable[..., None], *args: object) -> Iterator[str]:
+    """``serve(port_queue, *args)`` in a process of its own; yields ``http://127.0.0.1:PORT``.
+
+    ``serve`` puts its port on the queue once it listens, and serves until terminated.
+    """
     ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=_serve, args=(ports,), daemon=True)
+    server = multiprocessing.Process(target=serve, args=(ports, *args), daemon=True)
     server.start()
     try:
         yield f"http://127.0.0.1:{ports.get(timeout=30)}"
@@ -156,6 +163,44 @@ def like_server() -> Iterator[str]:
         server.terminate()
         server.join(10)
         ports.close()
+
+
+def like_server() -> contextlib.AbstractContextManager[str]:
+    """A loopback server answering ``POST /likes/{id}`` in its own process; yields its URL."""
+    return server_process(_serve)
+
+
+def child_figures(script: Path, args: Sequence[str], *, timeout: float, what: str) -> Any:
+    """Run ``script --child *args`` in a fresh Python and read the JSON of its last line."""
+    done = subprocess.run(
+        [sys.executable, str(script), "--child", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size so far, in bytes.
+
+    On Linux, ``VmHWM`` from ``/proc/self/status``: the high-water mark of this process's
+    own address space. ``ru_maxrss`` is not used there because it carries over the parent's
+    peak through ``fork`` and ``exec``, so a child of a large parent (``run_all.py``, with
+    every benchmark's libraries loaded) would start at the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB elsewhere
 
 
 # ------------------------------------------------------------------------------ standalone

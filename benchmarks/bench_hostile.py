@@ -28,17 +28,26 @@ import contextlib
 import gc
 import json
 import multiprocessing
-import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import MINT, TOKEN, Chart, Goal, Section, standalone, version
+from _common import (
+    MINT,
+    TOKEN,
+    Chart,
+    Goal,
+    Section,
+    child_figures,
+    peak_rss_bytes,
+    server_process,
+    standalone,
+    version,
+)
 from aiohttp import web
-from bench_memory import peak_rss_bytes
 
 SCRIPT = Path(__file__).resolve()
 MB = 1024 * 1024
@@ -104,18 +113,9 @@ def _serve(port: multiprocessing.Queue[int], bomb_bytes: int) -> None:
     asyncio.run(main())
 
 
-@contextlib.contextmanager
-def hostile_server(bomb_bytes: int) -> Iterator[str]:
+def hostile_server(bomb_bytes: int) -> contextlib.AbstractContextManager[str]:
     """The server in its own process; yields its URL."""
-    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=_serve, args=(ports, bomb_bytes), daemon=True)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{ports.get(timeout=30)}"
-    finally:
-        server.terminate()
-        server.join(10)
-        ports.close()
+    return server_process(_serve, bomb_bytes)
 
 
 # ---------------------------------------------------------------------------------- child
@@ -190,16 +190,9 @@ ROWS = (
 
 def run_child(base_url: str, label: str, how: str, size: int) -> Run:
     """One run in a fresh Python process."""
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--child", how, str(size), base_url],
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT_S,
-        check=False,
+    figures = child_figures(
+        SCRIPT, [how, str(size), base_url], timeout=CHILD_TIMEOUT_S, what=f"hostile run {how!r}"
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"hostile-server run {how!r} failed:\n{done.stderr}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
     return Run(
         label=label,
         how=how,

@@ -30,15 +30,25 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import resource
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import MINT, TOKEN, Chart, Goal, Section, like_server, mint_like, standalone, version
+from _common import (
+    MINT,
+    TOKEN,
+    Chart,
+    Goal,
+    Section,
+    child_figures,
+    like_server,
+    mint_like,
+    peak_rss_bytes,
+    standalone,
+    version,
+)
 
 SCRIPT = Path(__file__).resolve()
 CONCURRENCY = 64
@@ -72,25 +82,6 @@ def value_size(value: object) -> int:
     else:
         inner = []
     return size + sum(sys.getsizeof(v) for v in inner if isinstance(v, (str, bytes)))
-
-
-def peak_rss_bytes() -> int:
-    """This process's peak resident set size so far, in bytes.
-
-    On Linux, ``VmHWM`` from ``/proc/self/status``: the high-water mark of this process's
-    own address space. ``ru_maxrss`` is not used there because it carries over the parent's
-    peak through ``fork`` and ``exec``, so a child of a large parent (``run_all.py``, with
-    every benchmark's libraries loaded) would start at the parent's size.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB elsewhere
 
 
 async def child_run(base_url: str, n: int) -> dict[str, float | str]:
@@ -165,16 +156,9 @@ class Run:
 
 def run_child(base_url: str, n: int) -> Run:
     """Run one size in a fresh Python process."""
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--child", str(n), base_url],
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT_S,
-        check=False,
+    figures = child_figures(
+        SCRIPT, [str(n), base_url], timeout=CHILD_TIMEOUT_S, what=f"memory run over {n:,} targets"
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"memory run over {n:,} targets failed:\n{done.stderr}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
     return Run(
         n=int(figures["n"]),
         baseline=float(figures["baseline"]),
