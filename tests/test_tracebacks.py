@@ -66,7 +66,13 @@ def secrets_of(emu: Emulator | None) -> list[str]:
 def renderings(error: BaseException) -> str:
     printed = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     captured = traceback.TracebackException.from_exception(error, capture_locals=True)
-    return printed + "".join(captured.format())
+    # Reporters also record each chained exception's repr, args and attributes.
+    chained: list[str] = []
+    current: BaseException | None = error
+    while current is not None:
+        chained += [repr(current), repr(current.args), repr(vars(current))]
+        current = current.__cause__ or current.__context__
+    return printed + "".join(captured.format()) + "".join(chained)
 
 
 def assert_no_secret(error: BaseException, emu: Emulator | None) -> None:
