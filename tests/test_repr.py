@@ -346,3 +346,19 @@ def test_sign_in_and_issued_token_keep_their_secrets_out() -> None:
         pytest.skip("needs the wallet extra")
     sign_in = WALLET.sign_in_message(1_700_000_000_000)
     assert sign_in.signature not in safe_repr(sign_in)
+
+
+async def test_a_recorded_request_hides_what_the_client_sent_as_secrets() -> None:
+    async with Emulator(client_key="ck-SECRET-key") as emu:
+        tokens = iter(["cap-SECRET-token", "cap-SECRET-other"])
+        async with emu.client(
+            "tok-SECRET-token", captcha=lambda: next(tokens), client_key="ck-SECRET-key"
+        ) as client:
+            await client.follow("user123")
+            await client.create_reply(DOCS_MINT, "gm")
+            await client.report_comment(1, "spam")
+        shown = "".join(repr(request) for request in emu.requests)
+    assert "SECRET" not in shown
+    assert "'<redacted>'" in shown
+    assert "bytes>" in shown
+    assert emu.requests[0].query["captchaToken"] == "cap-SECRET-token"  # kept, only not shown

@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, Literal, SupportsIndex, TypeVar, overload
@@ -28,6 +28,7 @@ from aiohttp import web
 from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS, LOGIN, Endpoint, RouteGroup
 from pumpfun_async._repr import robust_repr
+from pumpfun_async._secrets import SECRET_HEADERS
 from pumpfun_async._validate import check_id
 from pumpfun_async._wallet import verify_sign_in
 from pumpfun_async.errors import ValidationError
@@ -77,6 +78,11 @@ _NEEDS_WALLET_EXTRA = (
 )
 
 
+def _redacted(values: dict[str, str], secret: Collection[str]) -> str:
+    """A dict's repr with the values of secret keys (compared in lower case) hidden."""
+    return repr({k: "<redacted>" if k.lower() in secret else v for k, v in values.items()})
+
+
 @robust_repr
 @attrs.define
 class RecordedRequest:
@@ -97,9 +103,9 @@ class RecordedRequest:
 
     method: str
     path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
+    query: dict[str, str] = attrs.field(repr=lambda q: _redacted(q, {"captchatoken"}))
+    headers: dict[str, str] = attrs.field(repr=lambda h: _redacted(h, SECRET_HEADERS))
+    body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")  # may hold a captcha token
     endpoint: str | None
     status: int | None = None
     received_at: float = attrs.field(factory=time.monotonic)
