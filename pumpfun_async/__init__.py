@@ -16,13 +16,14 @@ from ._version import __version__
 if _typing.TYPE_CHECKING:
     from ._bulk import BulkItem, BulkResult
     from ._cache import StateCache
-    from ._client import DEFAULT, DEFAULT_BASE_URL, AsyncPumpFunClient, CaptchaProvider
+    from ._captcha import CaptchaProvider
+    from ._client import AsyncPumpFunClient
     from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
+    from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
     from ._ratelimit import RateLimiter, TokenBucket
     from ._redis import RedisRateLimiter
     from ._retry import RetryPolicy
     from ._sync import PumpFunClient
-    from ._transport import Timeout
     from ._wallet import SignIn, Wallet, verify_sign_in
     from .errors import (
         APIError,
@@ -99,12 +100,12 @@ _MODULES = {
     "BlockedError": "errors",
     "BulkItem": "_bulk",
     "BulkResult": "_bulk",
-    "CaptchaProvider": "_client",
+    "CaptchaProvider": "_captcha",
     "ClientClosedError": "errors",
     "Coin": "models",
     "ConnectError": "errors",
-    "DEFAULT": "_client",
-    "DEFAULT_BASE_URL": "_client",
+    "DEFAULT": "_options",
+    "DEFAULT_BASE_URL": "_options",
     "ENDPOINTS": "_endpoints",
     "Endpoint": "_endpoints",
     "NotFoundError": "errors",
@@ -127,7 +128,7 @@ _MODULES = {
     "ServerError": "errors",
     "SignIn": "_wallet",
     "StateCache": "_cache",
-    "Timeout": "_transport",
+    "Timeout": "_options",
     "TokenBucket": "_ratelimit",
     "TransportError": "errors",
     "ValidationError": "errors",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import re
 import time
@@ -12,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._endpoints import LOGIN, Endpoint
+from ._log import logger
 from .errors import APIError, AuthenticationError, BlockedError, ValidationError
 
 if TYPE_CHECKING:
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Credentials", "renewal_time", "token_expiry"]
 
-logger = logging.getLogger("pumpfun_async")
 
 #: Sign in again this many seconds before the token's ``exp`` (pump.fun's last ~30 days);
 #: a token living less than twice as long is renewed halfway through its life instead.

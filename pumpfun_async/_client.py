@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import copy
-import enum
-import inspect
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from yarl import URL
 
 from ._bulk import BulkResult, Progress, run_bulk
 from ._cache import Kind, StateCache, bookmark_keys
+from ._captcha import CaptchaProvider, CaptchaSource, captcha_setting, captcha_source
 from ._convert import (
     structure_coins,
     structure_optional,
@@ -24,11 +21,24 @@ from ._convert import (
     structure_reports_page,
 )
 from ._endpoints import ENDPOINTS, Endpoint
+from ._log import logger
+from ._options import (
+    DEFAULT,
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Timeout,
+    _Default,
+    base_url_option,
+    max_response_bytes_option,
+    rate_limit_option,
+    retry_option,
+    secret_option,
+)
 from ._pagination import check_max_items, paginate
-from ._ratelimit import RateLimiter, RateLimitSetting, default_rate_limits, normalize_rate_limits
+from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
 from ._secrets import forget_secrets
-from ._transport import DEFAULT_MAX_RESPONSE_BYTES, CaptchaSource, Timeout, Transport, logger
+from ._transport import Transport
 from ._validate import (
     check_bool,
     check_datetime,
@@ -41,30 +51,12 @@ from ._validate import (
     check_offset,
     check_reply_text,
     check_text,
-    check_token,
-    check_utf8,
 )
 from ._wallet import Wallet
 from .errors import APIError, ValidationError
 from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
 
 __all__ = ["DEFAULT", "DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
-
-DEFAULT_BASE_URL = "https://frontend-api-v3.pump.fun"
-
-
-class CaptchaProvider(Protocol):
-    """A callable, plain or async, that returns a fresh captcha token each time it is called.
-
-    The token must be a non-blank string without control characters that encodes as
-    UTF-8. Anything else (``None`` included: a provider has no way to say "no token")
-    raises :class:`~pumpfun_async.ValidationError` on field ``captcha`` before the request
-    is sent; the message names the provider and never shows what it returned.
-    """
-
-    def __call__(self) -> str | Awaitable[str]:
-        """Return a new captcha token, or an awaitable of one."""
-
 
 _ClientT = TypeVar("_ClientT", bound="AsyncPumpFunClient")
 _T = TypeVar("_T")
@@ -93,38 +85,6 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _secret_from(value: str | None, env: str, field: str) -> str | None:
-    if value is None:
-        value = os.environ.get(env)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationError(field, f"expected a string, got {type(value).__name__}")
-    value = value.strip()
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        # The value itself is never echoed: it is a secret.
-        raise ValidationError(field, "contains control characters")
-    check_utf8(value, field)  # which never echoes it either
-    return value or None
-
-
-def _check_base_url(value: str | None) -> str:
-    if value is None:
-        value = os.environ.get("PUMPFUN_BASE_URL") or DEFAULT_BASE_URL
-    if not isinstance(value, str):
-        raise ValidationError("base_url", f"expected a string, got {type(value).__name__}")
-    check_utf8(value, "base_url")  # yarl would drop a lone surrogate from the path silently
-    try:
-        url = URL(value.strip())
-    except (TypeError, ValueError) as exc:
-        raise ValidationError("base_url", f"{value!r} is not a URL") from exc
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValidationError("base_url", f"{value!r} is not an http(s) URL with a host")
-    if url.query_string or url.fragment or url.user or url.password:
-        raise ValidationError("base_url", "must not carry a query, a fragment or credentials")
-    return str(url).rstrip("/")
-
-
 def _reply_key(reply: Reply) -> int:
     return reply.id
 
@@ -135,37 +95,6 @@ def _coin_key(coin: Coin) -> str:
 
 def _report_key(report: Report) -> str:
     return report.id
-
-
-class _Default(enum.Enum):
-    DEFAULT = "DEFAULT"
-
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-DEFAULT = _Default.DEFAULT
-"""Marks an option left at its default (``rate_limit=DEFAULT`` is pump.fun's observed limits)."""
-
-
-def _retry_policy(value: int | RetryPolicy) -> RetryPolicy:
-    if isinstance(value, RetryPolicy):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError("max_retries", f"expected an integer of 0 or more, got {value!r}")
-    return RetryPolicy(max_retries=value)
-
-
-def _max_response_bytes(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(
-            "max_response_bytes", f"expected a positive whole number of bytes, got {value!r}"
-        )
-    return value
-
-
-def _limits(value: RateLimitSetting | _Default) -> dict[str, RateLimiter]:
-    return default_rate_limits() if isinstance(value, _Default) else normalize_rate_limits(value)
 
 
 class AsyncPumpFunClient:
@@ -242,15 +171,10 @@ class AsyncPumpFunClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         try:
-            token = _secret_from(token, "PUMPFUN_TOKEN", "token")
-            client_key = _secret_from(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
-            self._base_url = _check_base_url(base_url)
-            if captcha is not None and not (isinstance(captcha, str) or callable(captcha)):
-                raise ValidationError(
-                    "captcha", "expected a token string or a callable returning one"
-                )
-            if isinstance(captcha, str):
-                captcha = check_token(captcha, "captcha")
+            token = secret_option(token, "PUMPFUN_TOKEN", "token")
+            client_key = secret_option(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
+            self._base_url = base_url_option(base_url)
+            captcha = captcha_setting(captcha)
             if session is not None and not isinstance(session, aiohttp.ClientSession):
                 raise ValidationError("session", "expected an aiohttp.ClientSession")
             if wallet is not None and not isinstance(wallet, Wallet):
@@ -266,11 +190,11 @@ class AsyncPumpFunClient:
                 token=token,
                 client_key=client_key,
                 timeout=Timeout.coerce(timeout),
-                retry=_retry_policy(max_retries),
-                limits=_limits(rate_limit),
+                retry=retry_option(max_retries),
+                limits=rate_limit_option(rate_limit),
                 session=session,
                 wallet=wallet,
-                max_response_bytes=_max_response_bytes(max_response_bytes),
+                max_response_bytes=max_response_bytes_option(max_response_bytes),
             )
         except BaseException as error:
             token = client_key = captcha = None  # error reporters capture this frame's locals
@@ -340,11 +264,11 @@ class AsyncPumpFunClient:
         view = copy.copy(self)
         view._transport = self._transport.derive(
             timeout=None if isinstance(timeout, _Default) else Timeout.coerce(timeout),
-            retry=None if isinstance(max_retries, _Default) else _retry_policy(max_retries),
-            limits=None if isinstance(rate_limit, _Default) else _limits(rate_limit),
+            retry=None if isinstance(max_retries, _Default) else retry_option(max_retries),
+            limits=None if isinstance(rate_limit, _Default) else rate_limit_option(rate_limit),
             max_response_bytes=None
             if isinstance(max_response_bytes, _Default)
-            else _max_response_bytes(max_response_bytes),
+            else max_response_bytes_option(max_response_bytes),
         )
         return view
 
@@ -456,7 +380,7 @@ class AsyncPumpFunClient:
         """
         try:
             key = check_id(user_id, "user_id")
-            captcha = self._captcha_source(captcha_token)
+            captcha = captcha_source(captcha_token, self._captcha)
             await self._toggle(
                 "follow", [key], True, _FOLLOW, _FOLLOW.format_path(user_id=key), captcha=captcha
             )
@@ -545,7 +469,7 @@ class AsyncPumpFunClient:
                 _CREATE_REPLY,
                 _CREATE_REPLY.path,
                 body=body,
-                captcha=self._captcha_source(captcha_token),
+                captcha=captcha_source(captcha_token, self._captcha),
             )
         except BaseException as error:
             captcha_token = None  # error reporters capture this frame's locals
@@ -949,33 +873,6 @@ class AsyncPumpFunClient:
 
         if not await state.apply(kind, keys, desired, send):
             logger.debug("%s %s skipped: the state cache says it is done", endpoint.method, path)
-
-    def _captcha_source(self, explicit: str | None) -> CaptchaSource | None:
-        """Where each attempt of a follow or reply gets its captcha token from.
-
-        An explicit or fixed token is reused by every attempt; a provider is asked afresh
-        for each attempt, since a token is single-use.
-        """
-        fixed = check_token(explicit, "captcha_token") if explicit is not None else self._captcha
-        if fixed is None:
-            return None
-        if isinstance(fixed, str):
-            token = fixed
-
-            async def same() -> str:
-                return token
-
-            return same
-        return self._ask_provider
-
-    async def _ask_provider(self) -> str:
-        source = self._captcha
-        if source is None or isinstance(source, str):  # pragma: no cover - guarded by caller
-            raise AssertionError("no captcha provider")
-        token = source()
-        if inspect.isawaitable(token):
-            token = await token
-        return check_token(token, "captcha", provider=source)
 
     @staticmethod
     def _decode(endpoint: Endpoint, path: str, decode: Callable[[Any], _T], data: Any) -> _T:

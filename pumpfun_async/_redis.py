@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import contextvars
 import functools
-import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from ._log import logger
 from ._ratelimit import TokenBucket
 from .errors import TransportError, ValidationError
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisRateLimiter"]
 
-logger = logging.getLogger("pumpfun_async")
 
 _NEEDS_EXTRA = "RedisRateLimiter needs the redis extra: pip install 'pumpfun-async[redis]'"
 

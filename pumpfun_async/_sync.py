@@ -27,7 +27,8 @@ from typing import Any, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from ._client import DEFAULT_BASE_URL, AsyncPumpFunClient
+from ._client import AsyncPumpFunClient
+from ._options import DEFAULT_BASE_URL
 from ._secrets import forget_secrets
 from .errors import ClientClosedError
 

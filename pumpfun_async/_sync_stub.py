@@ -35,10 +35,10 @@ import aiohttp
 from ._bulk import BulkResult, Progress
 from ._cache import StateCache
 from ._wallet import Wallet
-from ._client import DEFAULT, CaptchaProvider, _Default
+from ._captcha import CaptchaProvider
+from ._options import DEFAULT, Timeout, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
-from ._transport import Timeout
 from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
 
 __all__ = ["PumpFunClient", "sync_method_names"]

@@ -9,12 +9,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import math
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import aiohttp
 import attrs
@@ -22,9 +20,11 @@ import orjson
 from yarl import URL
 
 from ._auth import Credentials
+from ._captcha import CaptchaSource, add_captcha
 from ._endpoints import LOGIN, Endpoint, RouteGroup
+from ._log import logger
+from ._options import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from ._ratelimit import ALL_ROUTES, RateLimiter
-from ._repr import robust_repr
 from ._responses import decode_response
 from ._retry import RetryPolicy
 from ._secrets import forget_secrets
@@ -39,71 +39,19 @@ from .errors import (
     RequestTimeoutError,
     ResponseTooLargeError,
     TransportError,
-    ValidationError,
 )
 
-__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "USER_AGENT", "Timeout", "Transport", "logger"]
+__all__ = ["USER_AGENT", "Transport"]
 
-#: The largest response body a client reads by default: 16 MiB, far above any page the
-#: API sends (a 1,000-reply page is about 1 MB), far below what hurts a small machine.
-DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 # Bodies up to this size with a Content-Length and no Content-Encoding are read by aiohttp
 # in one go (the common case: likes answer with nothing, pages with a few kB). Larger or
 # unsized ones are read chunk by chunk into one buffer, so the peak stays near the limit.
 _READ_AT_ONCE = 1024 * 1024
 
 USER_AGENT = f"pumpfun-async/{__version__}"
-logger = logging.getLogger("pumpfun_async")
 # aiohttp labels an empty POST "application/octet-stream"; the API's bodiless POSTs
 # (like, follow) go without a Content-Type, as in the docs.
 _NO_CONTENT_TYPE = ("Content-Type",)
-
-
-@robust_repr
-@attrs.frozen
-class Timeout:
-    """How long a request may take.
-
-    Args:
-        total: Seconds for the whole request, answer included; ``None`` for no limit.
-        connect: Seconds to open a new connection (TCP and TLS); ``None`` for no separate
-            limit. A request waiting for a pooled connection is bounded by ``total``.
-    """
-
-    total: float | None = 30.0
-    connect: float | None = 10.0
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("total", "connect"):
-            value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not 0 < value < math.inf
-            ):
-                raise ValidationError("timeout", f"{name} must be a positive number, got {value!r}")
-
-    @classmethod
-    def coerce(cls, value: float | Timeout | None) -> Timeout:
-        """A ``Timeout`` from what ``timeout=`` takes: seconds in total, a ``Timeout``, or None."""
-        if isinstance(value, Timeout):
-            return value
-        if value is None:
-            return cls(None, None)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValidationError(
-                "timeout", f"expected a positive number of seconds or a Timeout, got {value!r}"
-            )
-        return cls(total=value, connect=min(value, 10.0) if math.isfinite(value) else None)
-
-    def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        """The equivalent ``aiohttp.ClientTimeout``.
-
-        ``connect`` maps to aiohttp's ``sock_connect``, which only runs while a new
-        connection is opened: aiohttp's ``connect`` would arm one more timer on every
-        request, pooled connection or not, which costs a few percent in bulk throughput.
-        """
-        return aiohttp.ClientTimeout(total=self.total, sock_connect=self.connect)
 
 
 @attrs.define
@@ -133,8 +81,6 @@ _CLOSED_WHILE_BUSY = (
 # how a cancellation from aclose() is told apart from the caller's own.
 _CLOSING = "pumpfun_async: the client is closing"
 
-
-CaptchaSource = Callable[[], Awaitable["str | None"]]
 
 if TYPE_CHECKING:
     from ._wallet import Wallet
@@ -308,7 +254,7 @@ class Transport:
                 url, data = (
                     self._encode(path, query, body)
                     if captcha is None
-                    else self._encode(path, *await _add_captcha(endpoint, captcha, query, body))
+                    else self._encode(path, *await add_captcha(endpoint, captcha, query, body))
                 )
                 timed = logger.isEnabledFor(logging.DEBUG)
                 started = time.perf_counter() if timed else 0.0
@@ -566,19 +512,6 @@ def _uncancel(task: asyncio.Task[Any]) -> None:
     """Withdraw ``aclose()``'s cancellation of ``task``, which finished without seeing it."""
     if sys.version_info >= (3, 11):
         task.uncancel()
-
-
-async def _add_captcha(
-    endpoint: Endpoint, captcha: CaptchaSource, query: str | None, body: dict[str, Any] | None
-) -> tuple[str | None, dict[str, Any] | None]:
-    """The query and body of one attempt, with a fresh captcha token where the API wants it."""
-    token = await captcha()
-    if token is None:
-        return query, body
-    if endpoint.captcha == "query":
-        pair = f"captchaToken={quote(token, safe='')}"
-        return (f"{query}&{pair}" if query else pair), body
-    return query, {**(body or {}), "captchaToken": token}
 
 
 def _network_error(exc: BaseException, method: str, path: str, url: URL) -> TransportError:

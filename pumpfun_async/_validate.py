@@ -10,6 +10,7 @@ otherwise escape as the JSON encoder's ``TypeError`` or the quoting's ``UnicodeE
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, timezone
@@ -23,11 +24,14 @@ __all__ = [
     "check_enum",
     "check_id",
     "check_id_list",
+    "check_int",
     "check_like_target",
     "check_limit",
     "check_mint",
+    "check_number",
     "check_offset",
     "check_reply_text",
+    "check_seconds",
     "check_text",
     "check_token",
     "check_utf8",
@@ -222,22 +226,51 @@ def check_reply_text(value: Any) -> str:
     return check_text(value, "text", MAX_REPLY_LENGTH)
 
 
-def check_limit(value: Any, field: str = "limit") -> int:
-    """A page size from 1 to 1,000."""
+def check_int(value: Any, field: str, *, low: int | None = None, high: int | None = None) -> int:
+    """An ``int`` (not a ``bool``) from ``low`` to ``high``, both included, either optional."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(field, f"expected an integer, got {_kind(value)}")
-    if not 1 <= value <= MAX_LIMIT:
-        raise ValidationError(field, f"must be between 1 and {MAX_LIMIT}, got {value}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        if high is None:
+            bounds = f"{low} or more"
+        elif low is None:
+            bounds = f"{high} or less"
+        else:
+            bounds = f"between {low} and {high}"
+        raise ValidationError(field, f"must be {bounds}, got {value}")
     return value
+
+
+def check_number(
+    value: Any, field: str, *, low: float = 0.0, above: bool = False, unit: str = ""
+) -> float:
+    """A finite ``int`` or ``float`` (not a ``bool``) as a ``float``.
+
+    It must be ``low`` or more, or more than ``low`` with ``above``; ``unit`` names what it
+    counts in messages ("seconds").
+    """
+    counted = f" of {unit}" if unit else ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(field, f"expected a number{counted}, got {_kind(value)}")
+    if not (math.isfinite(value) and (value > low if above else value >= low)):
+        bound = f"more than {low:g}" if above else f"{low:g} or more"
+        raise ValidationError(field, f"must be a finite number{counted}, {bound}, got {value!r}")
+    return float(value)
+
+
+def check_seconds(value: Any, field: str, *, zero: bool = False) -> float:
+    """A finite number of seconds: more than 0, or 0 or more with ``zero``."""
+    return check_number(value, field, above=not zero, unit="seconds")
+
+
+def check_limit(value: Any, field: str = "limit") -> int:
+    """A page size from 1 to 1,000."""
+    return check_int(value, field, low=1, high=MAX_LIMIT)
 
 
 def check_offset(value: Any, field: str = "offset") -> int:
     """A page offset: an integer of zero or more."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(field, f"expected an integer, got {_kind(value)}")
-    if value < 0:
-        raise ValidationError(field, f"must not be negative, got {value}")
-    return value
+    return check_int(value, field, low=0)
 
 
 def check_bool(value: Any, field: str) -> bool:

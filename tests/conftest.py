@@ -25,7 +25,7 @@ def _no_default_rate_limit(request: pytest.FixtureRequest, monkeypatch: pytest.M
     """Clients built without ``rate_limit=`` get none, unless the test is marked
     ``default_rate_limit``: the default (one request a second) would make the suite crawl."""
     if request.node.get_closest_marker("default_rate_limit") is None:
-        monkeypatch.setattr("pumpfun_async._client.default_rate_limits", dict)
+        monkeypatch.setattr("pumpfun_async._options.default_rate_limits", dict)
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from pumpfun_async import (
     TransportError,
     ValidationError,
 )
-from pumpfun_async._transport import DEFAULT_MAX_RESPONSE_BYTES
+from pumpfun_async._options import DEFAULT_MAX_RESPONSE_BYTES
 from pumpfun_async.testing import Emulator, Fault
 
 from .conftest import MINT

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import orjson
 
 from pumpfun_async._auth import token_expiry
-from pumpfun_async._client import _check_base_url
+from pumpfun_async._options import base_url_option as _check_base_url
 
 __all__ = [
     "add_login_commands",
