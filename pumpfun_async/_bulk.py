@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar, overload
 import attrs
 
 from ._repr import robust_repr
+from ._validate import check_bool, check_int
 from .errors import ClientClosedError, PumpFunError, ValidationError
 
 __all__ = ["BulkItem", "BulkResult", "Progress", "run_bulk"]
@@ -132,13 +133,8 @@ class BulkResult(Sequence[BulkItem[T]]):
 
 
 def _check(concurrency: object, fail_fast: object) -> int:
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValidationError(
-            "concurrency", f"expected an integer of 1 or more, got {concurrency!r}"
-        )
-    if not isinstance(fail_fast, bool):
-        raise ValidationError("fail_fast", f"expected True or False, got {fail_fast!r}")
-    return concurrency
+    check_bool(fail_fast, "fail_fast")
+    return check_int(concurrency, "concurrency", low=1)
 
 
 def _progress_callback(

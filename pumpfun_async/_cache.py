@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final, Literal
 
-from ._validate import check_id
+from ._validate import check_id, check_int
 from .errors import ValidationError
 
 __all__ = ["StateCache"]
@@ -50,12 +50,8 @@ class StateCache:
     """
 
     def __init__(self, *, max_entries: int | None = None) -> None:
-        if max_entries is not None and (
-            isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1
-        ):
-            raise ValidationError(
-                "max_entries", f"expected a positive integer or None, got {max_entries!r}"
-            )
+        if max_entries is not None:
+            check_int(max_entries, "max_entries", low=1)
         self._max_entries = max_entries
         self._facts: OrderedDict[tuple[str, str], bool] = OrderedDict()
         self._lock = threading.Lock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from typing import TypeVar
 
-from .errors import ValidationError
+from ._validate import check_int
 
 __all__ = ["check_max_items", "paginate"]
 
@@ -18,11 +18,7 @@ def check_max_items(value: object) -> int | None:
     """``None`` (no limit) or an integer of 0 or more."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            "max_items", f"expected None or an integer of 0 or more, got {value!r}"
-        )
-    return value
+    return check_int(value, "max_items", low=0)
 
 
 async def paginate(

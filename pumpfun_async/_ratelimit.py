@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from ._endpoints import RouteGroup
+from ._validate import check_number
 
 # Sleeping (1 - tokens) / rate can refill to 0.9999999999999998 in floating point; a
 # token that close to whole is taken rather than sleeping for a time the clock cannot see.
@@ -57,16 +57,8 @@ class TokenBucket:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf:
-            raise ValueError(f"rate must be a positive number of tokens per second, got {rate!r}")
-        if (
-            isinstance(capacity, bool)
-            or not isinstance(capacity, (int, float))
-            or not 1 <= capacity < math.inf
-        ):
-            raise ValueError(f"capacity must be a number of 1 or more, got {capacity!r}")
-        self._rate = float(rate)
-        self._capacity = float(capacity)
+        self._rate = check_number(rate, "rate", above=True, unit="tokens per second")
+        self._capacity = check_number(capacity, "capacity", low=1)
         self._clock = clock
         self._sleep = sleep
         self._tokens = float(capacity)

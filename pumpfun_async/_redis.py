@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from ._log import logger
 from ._ratelimit import TokenBucket
+from ._validate import check_number, check_seconds
 from .errors import TransportError, ValidationError
 
 if TYPE_CHECKING:
@@ -241,20 +242,12 @@ class RedisRateLimiter:
             raise ImportError(_NEEDS_EXTRA) from exc
         if not isinstance(key, str) or not key:
             raise ValidationError("key", f"expected a non-empty string, got {key!r}")
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf:
-            raise ValidationError("rate", f"expected a positive number, got {rate!r}")
-        if (
-            isinstance(capacity, bool)
-            or not isinstance(capacity, (int, float))
-            or not 1 <= capacity < math.inf
-        ):
-            raise ValidationError("capacity", f"expected a number of 1 or more, got {capacity!r}")
+        check_number(rate, "rate", above=True, unit="tokens per second")
+        check_number(capacity, "capacity", low=1)
         if on_error not in ("raise", "local"):
             raise ValidationError("on_error", f"expected 'raise' or 'local', got {on_error!r}")
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise ValidationError("timeout", f"expected a positive number, got {timeout!r}")
-        if isinstance(recheck, bool) or not isinstance(recheck, (int, float)) or not recheck >= 0:
-            raise ValidationError("recheck", f"expected a number of 0 or more, got {recheck!r}")
+        check_seconds(timeout, "timeout")
+        check_seconds(recheck, "recheck", zero=True)
         if not callable(getattr(redis, "register_script", None)):
             raise ValidationError("redis", "expected a redis.asyncio.Redis client")
         self._redis = redis

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 
 import attrs
 
 from ._repr import robust_repr
+from ._validate import check_int, check_seconds
 from .errors import (
     ConnectError,
     PumpFunError,
@@ -16,7 +16,6 @@ from .errors import (
     ResponseTooLargeError,
     ServerError,
     TransportError,
-    ValidationError,
 )
 
 __all__ = ["RetryPolicy"]
@@ -25,13 +24,11 @@ _RETRY_STATUSES = frozenset({502, 503, 504})
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
-        raise ValidationError(attribute.name, f"expected a number of 0 or more, got {value!r}")
+    check_seconds(value, attribute.name, zero=True)
 
 
 def _retries(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(attribute.name, f"expected an integer of 0 or more, got {value!r}")
+    check_int(value, attribute.name, low=0)
 
 
 @robust_repr
