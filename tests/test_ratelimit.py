@@ -367,14 +367,14 @@ async def test_no_background_task_while_a_waiter_sleeps() -> None:
 
 @pytest.mark.parametrize("rate", [0, 0.0, -1, -0.5, math.inf, math.nan, True, False, "1", None])
 def test_invalid_rate(rate: Any) -> None:
-    with pytest.raises(ValidationError, match="^rate: ") as info:  # a ValueError
+    with pytest.raises(ValidationError, match=r"^rate: ") as info:  # a ValueError
         TokenBucket(rate)
     assert isinstance(info.value, ValueError)
 
 
 @pytest.mark.parametrize("capacity", [0, 0.5, 0.999, -1, math.inf, math.nan, True, "2", None])
 def test_invalid_capacity(capacity: Any) -> None:
-    with pytest.raises(ValidationError, match="^capacity: ") as info:  # a ValueError
+    with pytest.raises(ValidationError, match=r"^capacity: ") as info:  # a ValueError
         TokenBucket(1.0, capacity)
     assert isinstance(info.value, ValueError)
 
