@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
+from ._extras import missing_extra
 from ._repr import robust_repr
 from ._validate import check_bool, check_int
 from .errors import ClientClosedError, PumpFunError, ValidationError
@@ -146,9 +147,7 @@ def _progress_callback(
         try:
             from tqdm.auto import tqdm
         except ImportError:
-            raise ValidationError(
-                "progress", "progress=True needs tqdm: pip install 'pumpfun-async[tqdm]'"
-            ) from None
+            raise ValidationError("progress", missing_extra("progress=True", "tqdm")) from None
         bar = tqdm(total=total, unit="call")
 
         def advance(done: int, _total: int | None) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from ._extras import require
 from ._log import logger
 from ._ratelimit import TokenBucket
 from ._validate import check_number, check_seconds
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisRateLimiter"]
 
-
-_NEEDS_EXTRA = "RedisRateLimiter needs the redis extra: pip install 'pumpfun-async[redis]'"
 
 # GCRA (the generic cell rate algorithm) in one atomic step, on the Redis server's clock.
 # The key holds the "theoretical arrival time" (TAT) in microseconds: when the bucket would
@@ -236,10 +235,9 @@ class RedisRateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
-        try:
-            from redis import exceptions
-        except ImportError as exc:
-            raise ImportError(_NEEDS_EXTRA) from exc
+        require("RedisRateLimiter", "redis", "redis", "redis.asyncio")
+        from redis import exceptions
+
         if not isinstance(key, str) or not key:
             raise ValidationError("key", f"expected a non-empty string, got {key!r}")
         check_number(rate, "rate", above=True, unit="tokens per second")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, SupportsIndex
 
 import attrs
 
+from ._extras import require
 from ._repr import robust_repr
 from .errors import ValidationError
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SignIn", "Wallet", "verify_sign_in"]
 
-_NEEDS_EXTRA = "Wallet needs the wallet extra: pip install 'pumpfun-async[wallet]'"
 _SIGN_IN_PREFIX = "Sign in to pump.fun: "
 _SEED_SIZE = 32
 _PUBLIC_KEY_SIZE = 32
@@ -51,12 +51,8 @@ def _require() -> None:
     PyJWT is among them: a client signing in with a wallet reads its tokens' expiry to
     renew them in time.
     """
-    try:
-        import base58  # noqa: F401
-        import jwt  # noqa: F401
-        from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(_NEEDS_EXTRA) from exc
+    ed25519 = "cryptography.hazmat.primitives.asymmetric.ed25519"
+    require("Wallet", "wallet", "base58", "jwt", ed25519)
 
 
 def _sign_in_text(timestamp_ms: int) -> bytes:
