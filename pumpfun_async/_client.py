@@ -13,7 +13,6 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from yarl import URL
 
 from ._bulk import BulkResult, Progress, run_bulk
 from ._cache import Kind, StateCache, bookmark_keys
@@ -24,6 +23,7 @@ from ._convert import (
     structure_reports_page,
 )
 from ._endpoints import ENDPOINTS, Endpoint
+from ._options import DEFAULT_BASE_URL, check_base_url
 from ._pagination import check_max_items, paginate
 from ._ratelimit import RateLimiter, RateLimitSetting, default_rate_limits, normalize_rate_limits
 from ._retry import RetryPolicy
@@ -49,8 +49,6 @@ from .errors import APIError, ValidationError
 from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
 
 __all__ = ["DEFAULT", "DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
-
-DEFAULT_BASE_URL = "https://frontend-api-v3.pump.fun"
 
 
 class CaptchaProvider(Protocol):
@@ -106,23 +104,6 @@ def _secret_from(value: str | None, env: str, field: str) -> str | None:
         raise ValidationError(field, "contains control characters")
     check_utf8(value, field)  # which never echoes it either
     return value or None
-
-
-def _check_base_url(value: str | None) -> str:
-    if value is None:
-        value = os.environ.get("PUMPFUN_BASE_URL") or DEFAULT_BASE_URL
-    if not isinstance(value, str):
-        raise ValidationError("base_url", f"expected a string, got {type(value).__name__}")
-    check_utf8(value, "base_url")  # yarl would drop a lone surrogate from the path silently
-    try:
-        url = URL(value.strip())
-    except (TypeError, ValueError) as exc:
-        raise ValidationError("base_url", f"{value!r} is not a URL") from exc
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValidationError("base_url", f"{value!r} is not an http(s) URL with a host")
-    if url.query_string or url.fragment or url.user or url.password:
-        raise ValidationError("base_url", "must not carry a query, a fragment or credentials")
-    return str(url).rstrip("/")
 
 
 def _reply_key(reply: Reply) -> int:
@@ -244,7 +225,7 @@ class AsyncPumpFunClient:
         try:
             token = _secret_from(token, "PUMPFUN_TOKEN", "token")
             client_key = _secret_from(client_key, "PUMPFUN_CLIENT_KEY", "client_key")
-            self._base_url = _check_base_url(base_url)
+            self._base_url = check_base_url(base_url)
             if captcha is not None and not (isinstance(captcha, str) or callable(captcha)):
                 raise ValidationError(
                     "captcha", "expected a token string or a callable returning one"

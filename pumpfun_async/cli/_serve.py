@@ -13,7 +13,7 @@ from typing import Any, TextIO
 import orjson
 
 from pumpfun_async import RouteGroup
-from pumpfun_async.cli._commands import UsageError
+from pumpfun_async.cli._base import UsageError
 from pumpfun_async.testing import (
     DEFAULT_MAX_LOGGED_REQUESTS,
     MAX_GENERATED_COINS,
