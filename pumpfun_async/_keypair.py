@@ -192,10 +192,17 @@ def decode_base58_secret(secret: object) -> bytes | str:
     return raw
 
 
-def key_from_secret(secret: bytes) -> Ed25519PrivateKey | str:
-    """The private key of a 64-byte secret, or why its public half does not match."""
+def key_from_secret(secret: bytes | str) -> Ed25519PrivateKey | str:
+    """The private key of a 64-byte secret, or why its public half does not match.
+
+    A message in place of the secret (what the readers above return for a bad one) is
+    passed through, so that a caller can write ``key_from_secret(read_keypair_file(path))``
+    and never hold the secret in a local of its own.
+    """
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    if isinstance(secret, str):
+        return secret
     key = Ed25519PrivateKey.from_private_bytes(secret[:_SEED_SIZE])
     if key.public_key().public_bytes_raw() != secret[_SEED_SIZE:]:
         return "the public half does not match the secret"

@@ -36,10 +36,19 @@ from .errors import ValidationError
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-__all__ = ["SignIn", "Wallet", "verify_sign_in"]
+__all__ = ["SignIn", "Wallet", "verify_sign_in", "wallet_extra_installed"]
 
 _NEEDS_EXTRA = "Wallet needs the wallet extra: pip install 'pumpfun-async[wallet]'"
 _SIGN_IN_PREFIX = "Sign in to pump.fun: "
+
+
+def wallet_extra_installed() -> bool:
+    """Whether the ``wallet`` extra (cryptography, base58, PyJWT) can be imported."""
+    try:
+        _require()
+    except ImportError:
+        return False
+    return True
 
 
 def _require() -> None:
@@ -171,11 +180,7 @@ class Wallet:
         """
         _require()
         file = Path(path)
-        secret = read_keypair_file(file)
-        if isinstance(secret, str):
-            raise ValidationError("path", f"{file}: {secret}")
-        key = key_from_secret(secret)
-        del secret
+        key = key_from_secret(read_keypair_file(file))
         if isinstance(key, str):
             raise ValidationError("path", f"{file}: {key}")
         return cls(key)
@@ -197,12 +202,8 @@ class Wallet:
                 public half does not match (the message never quotes the secret).
         """
         _require()
-        raw = decode_base58_secret(secret)
+        key = key_from_secret(decode_base58_secret(secret))
         del secret  # keep the secret out of this frame's locals should we raise below
-        if isinstance(raw, str):
-            raise ValidationError("secret", raw)
-        key = key_from_secret(raw)
-        del raw
         if isinstance(key, str):
             raise ValidationError("secret", key)
         return cls(key)

@@ -31,7 +31,7 @@ from pumpfun_async._secrets import SECRET_HEADERS
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
 from ._handlers import HANDLERS, Call
 from ._signin import IssuedToken, TokenIssuer, check_token_settings
-from ._state import EmulatorState, NestError, check_coin
+from ._state import EmulatorState, NestError, check_coin, json_body
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -247,11 +247,11 @@ class Emulator:
         app.router.add_route(LOGIN.method, LOGIN.path, self._login, name=LOGIN.name)
         control = (
             ("POST", "faults", self._control_add_fault),
-            ("DELETE", "faults", self._control_clear_faults),
+            ("DELETE", "faults", _acknowledging(self.clear_faults)),
             ("POST", "rate-limits", self._control_set_rate_limit),
-            ("DELETE", "rate-limits", self._control_clear_rate_limits),
+            ("DELETE", "rate-limits", _acknowledging(self.clear_rate_limits)),
             ("GET", "requests", self._control_requests),
-            ("POST", "reset", self._control_reset),
+            ("POST", "reset", _acknowledging(self.reset)),
             ("POST", "revoke-tokens", self._control_revoke_tokens),
             ("POST", "coins", self._control_add_coins),
         )
@@ -480,7 +480,7 @@ class Emulator:
         endpoint: str | None,
     ) -> web.StreamResponse:
         if endpoint is None:
-            return _nest(NestError(404, f"Cannot {request.method} {request.path}", "Not Found"))
+            return _nest(_not_found(request))
         limited = self._throttle(endpoint, request)
         if limited is not None:
             return limited
@@ -550,13 +550,7 @@ class Emulator:
         if not token:
             raise NestError(401, "Unauthorized")
         user = self._signin.user_for(token)
-        body: Any = None
-        if ENDPOINTS[name].has_body:
-            raw = await request.read()
-            try:
-                body = orjson.loads(raw) if raw else None
-            except orjson.JSONDecodeError:
-                raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
+        body = json_body(await request.read()) if ENDPOINTS[name].has_body else None
         admin = token in self.admin_tokens
         if ENDPOINTS[name].admin and not admin:
             raise NestError(403, "Forbidden resource", "Forbidden")
@@ -594,7 +588,7 @@ class Emulator:
         except web.HTTPRequestEntityTooLarge:
             return _nest(_too_large())
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-            return _nest(NestError(404, f"Cannot {request.method} {request.path}", "Not Found"))
+            return _nest(_not_found(request))
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -612,10 +606,6 @@ class Emulator:
         if not _whole_number(times, 1):
             raise NestError(400, ["times must be a whole number of 1 or more"], "Bad Request")
         self.add_fault(route, fault, times)
-        return _ok()
-
-    async def _control_clear_faults(self, request: web.Request) -> web.StreamResponse:
-        self.clear_faults()
         return _ok()
 
     async def _control_set_rate_limit(self, request: web.Request) -> web.StreamResponse:
@@ -638,10 +628,6 @@ class Emulator:
         self.set_rate_limit(group, limit.limit, limit.window, retry_after=retry_after)
         return _ok()
 
-    async def _control_clear_rate_limits(self, request: web.Request) -> web.StreamResponse:
-        self.clear_rate_limits()
-        return _ok()
-
     async def _control_requests(self, request: web.Request) -> web.StreamResponse:
         rows = [
             {"method": r.method, "path": r.path, "query": r.query, "endpoint": r.endpoint,
@@ -649,10 +635,6 @@ class Emulator:
             for r in self.requests
         ]  # fmt: skip
         return web.Response(body=orjson.dumps(rows), content_type="application/json")
-
-    async def _control_reset(self, request: web.Request) -> web.StreamResponse:
-        self.reset()
-        return _ok()
 
     async def _control_revoke_tokens(self, request: web.Request) -> web.StreamResponse:
         revoked = self.revoke_tokens()
@@ -703,6 +685,10 @@ def _control_object(body: Any) -> dict[str, Any]:
     return body
 
 
+def _not_found(request: web.Request) -> NestError:
+    return NestError(404, f"Cannot {request.method} {request.path}", "Not Found")
+
+
 def _too_large() -> NestError:
     return NestError(413, "request entity too large", "Payload Too Large")
 
@@ -713,6 +699,18 @@ def _bearer(request: web.Request) -> str:
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
     return request.cookies.get("auth_token", "").strip()
+
+
+def _acknowledging(
+    action: Callable[[], object],
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A control route that does ``action`` and answers ``{"ok": true}``."""
+
+    async def route(request: web.Request) -> web.StreamResponse:
+        action()
+        return _ok()
+
+    return route
 
 
 def _ok() -> web.Response:

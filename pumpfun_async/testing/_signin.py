@@ -21,9 +21,9 @@ import orjson
 from aiohttp import web
 
 from pumpfun_async._repr import robust_repr
-from pumpfun_async._wallet import verify_sign_in
+from pumpfun_async._wallet import verify_sign_in, wallet_extra_installed
 
-from ._state import NestError, user_id_for
+from ._state import NestError, json_body, user_id_for
 
 __all__ = ["IssuedToken", "TokenIssuer", "check_token_settings"]
 
@@ -132,7 +132,7 @@ class TokenIssuer:
             NestError: 400 for a malformed body, 401 for a bad signature or a timestamp
                 more than five minutes away, 501 without the ``wallet`` extra.
         """
-        if not _wallet_extra():
+        if not wallet_extra_installed():
             raise NestError(501, _NEEDS_WALLET_EXTRA, "Not Implemented")
         import jwt
 
@@ -202,23 +202,12 @@ class TokenIssuer:
         return address
 
 
-def _wallet_extra() -> bool:
-    """Whether the ``wallet`` extra (PyJWT, cryptography, base58) can be imported."""
-    try:
-        import base58  # noqa: F401
-        import jwt  # noqa: F401
-        from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _looks_like_jwt(token: str) -> bool:
     """Whether ``token`` has a JWT header (a base64url JSON object naming an ``alg``).
 
     Without the ``wallet`` extra every token is plain.
     """
-    if token.count(".") != 2 or not _wallet_extra():
+    if token.count(".") != 2 or not wallet_extra_installed():
         return False
     import jwt
 
@@ -231,10 +220,7 @@ def _looks_like_jwt(token: str) -> bool:
 
 def _sign_in_fields(raw: bytes) -> tuple[str, str, int]:
     """The address, signature and timestamp of a sign-in body, or a NestJS 400."""
-    try:
-        body = orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError:
-        raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
+    body = json_body(raw)
     if not isinstance(body, dict):
         raise NestError(400, ["request body must be a JSON object"], "Bad Request")
     problems = [
