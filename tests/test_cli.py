@@ -20,8 +20,8 @@ from aioresponses import aioresponses
 import pumpfun_async
 from pumpfun_async import ENDPOINTS, AsyncPumpFunClient, Report, ReportType, __version__, cli
 from pumpfun_async.cli import Subcommands, UsageError, build_parser, main
-from pumpfun_async.cli._login import store_token
 from pumpfun_async.cli._output import print_human, print_json
+from pumpfun_async.cli._store import store_token
 
 from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
 

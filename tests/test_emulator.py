@@ -24,7 +24,9 @@ from pumpfun_async import (
     ServerError,
     TransportError,
 )
+from pumpfun_async._endpoints import ENDPOINTS
 from pumpfun_async.testing import DOCS_MINT, Emulator, EmulatorState, Fault, RateLimit, user_id_for
+from pumpfun_async.testing._handlers import HANDLERS
 
 OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
 NSFW = "SxY6BVScJy9uUxcJnTPkyRFA6CAFjF1YveCHK1ATpump"
@@ -49,6 +51,11 @@ async def admin(emu: Emulator) -> AsyncIterator[AsyncPumpFunClient]:
 
 
 # ---------------------------------------------------------------------- operations
+
+
+def test_every_operation_has_one_handler() -> None:
+    # A handler named after no operation would never run; an operation without one, 500.
+    assert sorted(HANDLERS) == sorted(ENDPOINTS)
 
 
 async def test_likes_are_a_set_per_user(emu: Emulator, user: AsyncPumpFunClient) -> None:

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import os
 import re
 import sys
@@ -54,21 +53,20 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from pumpfun_async._client import AsyncPumpFunClient
-from pumpfun_async._endpoints import ENDPOINTS
-from pumpfun_async._version import __version__
-from pumpfun_async.cli._commands import (
+from pumpfun_async.cli._base import (
     GLOBAL_DESTS,
     Handler,
     Subcommands,
     UsageError,
-    add_api_commands,
+    add_global_options,
     make_client,
 )
+from pumpfun_async.cli._commands import add_api_commands
 from pumpfun_async.cli._demo import add_demo_command
-from pumpfun_async.cli._login import add_login_commands, stored_token
+from pumpfun_async.cli._login import add_login_commands
 from pumpfun_async.cli._output import one_line
 from pumpfun_async.cli._serve import add_emulator_command
+from pumpfun_async.cli._store import stored_token
 from pumpfun_async.errors import PumpFunError, RateLimitError, ValidationError
 
 __all__ = [
@@ -90,8 +88,6 @@ EXTRA_COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
 """Functions adding subcommands beyond the API operations, called by :func:`build_parser`."""
 
 _MIN_SECRET_LENGTH = 6
-_CLIENT_KEY_COMMANDS = [name.replace("_", "-") for name, e in ENDPOINTS.items() if e.client_key]
-_DEFAULT_TIMEOUT = inspect.signature(AsyncPumpFunClient).parameters["timeout"].default
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'pumpfun COMMAND --help' for a command's arguments. The options above "
         "may also be given after the command.",
     )
-    _add_global_options(parser)
+    add_global_options(parser)
     subcommands = cast(
         "Subcommands",
         parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", required=True),
@@ -116,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add_commands in EXTRA_COMMANDS:
         add_commands(subcommands)
     for subparser in {id(p): p for p in subcommands.choices.values()}.values():
-        _add_global_options(subparser.add_argument_group("global options"), after=True)
+        add_global_options(subparser.add_argument_group("global options"), after=True)
     return parser
 
 
@@ -130,72 +126,6 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: Any = None) -> None:
         if message:
             (file or sys.stderr).write(message)
-
-
-def _add_global_options(parser: Any, *, after: bool = False) -> None:
-    """Add the global options to the top-level parser or (``after``) to a subcommand's.
-
-    After the subcommand, an option left out must not overwrite the value given before it
-    (argparse copies every subcommand attribute over the top-level ones): its default is
-    ``SUPPRESS``, so that it is set only when given.
-    """
-
-    def default(value: object) -> object:
-        return argparse.SUPPRESS if after else value
-
-    parser.add_argument(
-        "--base-url",
-        metavar="URL",
-        default=default(None),
-        help="API root; defaults to $PUMPFUN_BASE_URL or pump.fun",
-    )
-    parser.add_argument(
-        "--token",
-        metavar="JWT",
-        default=default(None),
-        help="session JWT; defaults to $PUMPFUN_TOKEN (prefer the variable: "
-        "command lines are visible to other users)",
-    )
-    parser.add_argument(
-        "--client-key",
-        metavar="KEY",
-        default=default(None),
-        help=f"x-client-key for {', '.join(_CLIENT_KEY_COMMANDS)}; defaults to $PUMPFUN_CLIENT_KEY",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        default=default(None),
-        help=f"seconds one request may take (default: {_DEFAULT_TIMEOUT})",
-    )
-    parser.add_argument(
-        "--max-retries",
-        type=int,
-        metavar="N",
-        default=default(None),
-        help="retries of a failed request (default: 3; 0 turns retrying off)",
-    )
-    parser.add_argument(
-        "--no-rate-limit",
-        action="store_true",
-        default=default(False),
-        help="send without the client-side rate limit (pump.fun may answer 429)",
-    )
-    parser.add_argument(
-        "--json",
-        dest="as_json",
-        action="store_true",
-        default=default(False),
-        help="print results as JSON",
-    )
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        default=default(False),
-        help="on an unexpected error, print its traceback too",
-    )
-    parser.add_argument("--version", action="version", version=f"pumpfun {__version__}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,44 +20,16 @@ import os
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, TextIO, TypeAlias
+from typing import Any, TextIO
 
 from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS, Endpoint
 from pumpfun_async.cli import _output
+from pumpfun_async.cli._base import GLOBAL_DESTS, Subcommands, UsageError, make_client
 
-__all__ = [
-    "GLOBAL_DESTS",
-    "Handler",
-    "Subcommands",
-    "UsageError",
-    "add_api_commands",
-    "make_client",
-    "parse_bool",
-]
-
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-"""The object ``build_parser`` adds subcommands to (what ``add_subparsers()`` returns)."""
-
-Handler: TypeAlias = Callable[[argparse.Namespace, TextIO], int]
-"""What a subcommand runs: given the parsed arguments and the stream to print results to
-(``sys.stdout``), it returns the exit status."""
-
-GLOBAL_DESTS = frozenset(
-    {
-        "base_url",
-        "token",
-        "client_key",
-        "timeout",
-        "max_retries",
-        "no_rate_limit",
-        "as_json",
-        "debug",
-    }
-)
-"""Namespace attributes the global options use; no subcommand argument may reuse them."""
+__all__ = ["add_api_commands", "command_line_text", "parse_bool"]
 
 _RESERVED = GLOBAL_DESTS | {"command", "handler"}
 _TRUE = frozenset({"true", "yes", "y", "on", "1"})
@@ -95,10 +67,6 @@ _PHRASES = {
 }
 
 
-class UsageError(Exception):
-    """A problem with how the command was called; reported on one line with exit status 2."""
-
-
 def parse_bool(text: str) -> bool:
     """Read a command-line truth value: true/false, yes/no, y/n, on/off or 1/0."""
     lowered = text.strip().lower()
@@ -107,27 +75,6 @@ def parse_bool(text: str) -> bool:
     if lowered in _FALSE:
         return False
     raise argparse.ArgumentTypeError(f"expected true or false (yes/no, 1/0), got {text!r}")
-
-
-def make_client(args: argparse.Namespace, **extra: Any) -> AsyncPumpFunClient:
-    """Build a client from the global options; unset ones fall back to the environment.
-
-    The token is ``--token``, else ``$PUMPFUN_TOKEN``, else the one ``pumpfun login``
-    stored for this ``--base-url``. ``extra`` goes to the client as is. Call it inside the
-    running event loop (``asyncio.run``), and use it with ``async with``.
-    """
-    from pumpfun_async.cli._login import stored_token
-
-    options: dict[str, Any] = {"base_url": args.base_url, "client_key": args.client_key}
-    if args.timeout is not None:
-        options["timeout"] = args.timeout
-    if args.max_retries is not None:
-        options["max_retries"] = args.max_retries
-    if args.no_rate_limit:
-        options["rate_limit"] = None
-    options.update(extra)
-    token = args.token or os.environ.get("PUMPFUN_TOKEN") or stored_token(args.base_url)
-    return AsyncPumpFunClient(token, **options)
 
 
 def add_api_commands(subcommands: Subcommands) -> None:

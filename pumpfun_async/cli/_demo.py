@@ -19,6 +19,7 @@ from pumpfun_async import (
     StateCache,
     Wallet,
 )
+from pumpfun_async.cli._base import Subcommands
 from pumpfun_async.cli._output import plain_table, plural
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
@@ -42,7 +43,7 @@ class _Tour:
             self.show(line)
 
 
-def add_demo_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_demo_command(subcommands: Subcommands) -> None:
     """Add ``pumpfun demo`` to a subcommand set."""
     parser = subcommands.add_parser(
         "demo",

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 import orjson
 
 from pumpfun_async import RouteGroup
-from pumpfun_async.cli._commands import UsageError
+from pumpfun_async.cli._base import Subcommands, UsageError
 from pumpfun_async.testing import (
     DEFAULT_MAX_LOGGED_REQUESTS,
     MAX_GENERATED_COINS,
@@ -84,7 +84,7 @@ def _read_coins_file(path: str) -> list[Any]:
     return coins
 
 
-def add_emulator_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_emulator_command(subcommands: Subcommands) -> None:
     """Add ``pumpfun emulator`` to a subcommand set."""
     parser = subcommands.add_parser(
         "emulator",

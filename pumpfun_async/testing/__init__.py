@@ -24,11 +24,11 @@ from ._emulator import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_LOGGED_REQUESTS,
     Emulator,
-    IssuedToken,
     RecordedRequest,
     RequestLog,
 )
 from ._faults import MAX_LATENCY, Fault, RateLimit
+from ._signin import IssuedToken
 from ._state import EmulatorState, user_id_for
 
 __all__ = [

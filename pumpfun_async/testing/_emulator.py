@@ -1,9 +1,9 @@
 """The emulator: an aiohttp application that answers the 14 operations like pump.fun.
 
-It also serves pump.fun's wallet sign-in, ``POST /auth/login``: the signature is checked
-against the address, the timestamp against the emulator's wall clock, and the session token
-it hands out is a real JWT that its other endpoints then accept. Sign-in needs the
-``wallet`` extra (PyJWT, cryptography, base58), imported only when used.
+This module is the server itself: starting and stopping, the request path (request log,
+scripted faults, rate limits, authentication, dispatch) and the control API. The
+operations are answered by :mod:`._handlers`, the wallet sign-in (``POST /auth/login``) by
+:mod:`._signin`, and both work on the world kept in :mod:`._state`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import asyncio
 import collections
 import contextlib
 import math
-import secrets
 import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, Literal, SupportsIndex, TypeVar, overload
 
@@ -29,26 +27,17 @@ from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS, LOGIN, Endpoint, RouteGroup
 from pumpfun_async._repr import robust_repr
 from pumpfun_async._secrets import SECRET_HEADERS
-from pumpfun_async._validate import check_id
-from pumpfun_async._wallet import verify_sign_in
-from pumpfun_async.errors import ValidationError
 
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
-from ._state import (
-    REPORT_ACTIONS,
-    REPORT_TYPES,
-    EmulatorState,
-    NestError,
-    check_coin,
-    user_id_for,
-)
+from ._handlers import HANDLERS, Call
+from ._signin import IssuedToken, TokenIssuer, check_token_settings
+from ._state import EmulatorState, NestError, check_coin, json_body
 
 __all__ = [
     "CONTROL_PREFIX",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_MAX_LOGGED_REQUESTS",
     "Emulator",
-    "IssuedToken",
     "RecordedRequest",
     "RequestLog",
 ]
@@ -63,19 +52,9 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 """The largest request body the emulator reads by default (1 MiB); a larger one gets 413."""
 
 _EmulatorT = TypeVar("_EmulatorT", bound="Emulator")
-Handler = Callable[["_Call"], Any]
-_MAX_TEXT = 2000
 
 _ROUTES: dict[str, Endpoint] = {**ENDPOINTS, LOGIN.name: LOGIN}
 """Every route the emulator serves besides its control API: the operations and sign-in."""
-
-_SIGN_IN_WINDOW_MS = 5 * 60 * 1000
-_MAX_TOKEN_LIFETIME = 100 * 366 * 24 * 3600
-_JWT_ALGORITHM = "HS256"
-_NEEDS_WALLET_EXTRA = (
-    "Wallet sign-in needs the wallet extra on the emulator's side: "
-    "pip install 'pumpfun-async[wallet]'"
-)
 
 
 def _redacted(values: dict[str, str], secret: Collection[str]) -> str:
@@ -143,91 +122,6 @@ class RequestLog(collections.deque[RecordedRequest]):
         return super().__eq__(other)
 
     __hash__ = None  # mutable: unhashable, as deque and list are
-
-
-@robust_repr
-@attrs.frozen
-class IssuedToken:
-    """A session token the emulator handed out for a wallet sign-in.
-
-    Attributes:
-        address: The wallet address that signed in (the token's ``sub``, and the user id the
-            emulator's state knows the wallet by).
-        token: The JWT itself.
-        jti: The token's unique id (its ``jti`` claim).
-        issued_at: Its ``iat`` claim: the whole second of the sign-in, by the wall clock.
-        expires_at: Its ``exp`` claim: ``issued_at + token_lifetime``, in seconds.
-    """
-
-    address: str
-    token: str = attrs.field(repr=False)
-    jti: str
-    issued_at: int
-    expires_at: float
-
-
-@attrs.define
-class _Call:
-    """What a handler gets: the request, its user, and parsed inputs."""
-
-    request: web.Request
-    user: str
-    admin: bool
-    body: Any
-
-    def query_int(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self.request.query.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise NestError(400, f"{name} must be an integer", "Bad Request") from None
-        if not low <= value <= high:
-            raise NestError(400, f"{name} must be between {low} and {high}", "Bad Request")
-        return value
-
-    def query_bool(self, name: str, default: bool) -> bool:
-        raw = self.request.query.get(name)
-        if raw is None or raw == "":
-            return default
-        if raw not in ("true", "false"):
-            raise NestError(400, f"{name} must be 'true' or 'false'", "Bad Request")
-        return raw == "true"
-
-    def query_date(self, name: str) -> datetime | None:
-        raw = self.request.query.get(name, "")
-        if not raw:
-            return None
-        try:
-            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            raise NestError(400, f"{name} must be an ISO 8601 date", "Bad Request") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-    def field(self, name: str, *, required: bool = True, kind: type = str) -> Any:
-        if not isinstance(self.body, dict):
-            raise NestError(400, "request body must be a JSON object", "Bad Request")
-        value = self.body.get(name)
-        if value is None and not required:
-            return None
-        if kind is str and isinstance(value, str) and value.strip():
-            return value
-        if kind is bool and isinstance(value, bool):
-            return value
-        if kind is list and isinstance(value, list) and value:
-            if all(isinstance(v, str) and v for v in value):
-                return [_body_id(name, v) for v in value]
-            raise NestError(400, [f"each value in {name} must be a string"], "Bad Request")
-        article = {str: "a non-empty string", bool: "a boolean", list: "a non-empty array"}[kind]
-        raise NestError(400, [f"{name} must be {article}"], "Bad Request")
-
-    def id_field(self, name: str) -> str:
-        """A body field holding an id: a string the SDK's own id check accepts."""
-        return _body_id(name, self.field(name))
-
-    def match(self, name: str) -> str:
-        return self.request.match_info[name]
 
 
 class Emulator:
@@ -304,17 +198,7 @@ class Emulator:
         max_logged_requests: int = DEFAULT_MAX_LOGGED_REQUESTS,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
-        if (
-            isinstance(token_lifetime, bool)
-            or not isinstance(token_lifetime, (int, float))
-            or not 0 < token_lifetime <= _MAX_TOKEN_LIFETIME
-        ):
-            raise ValueError(
-                f"token_lifetime must be a positive number of seconds up to 100 years, "
-                f"not {token_lifetime!r}"
-            )
-        if login_token_in not in ("cookie", "body"):
-            raise ValueError(f"login_token_in must be 'cookie' or 'body', not {login_token_in!r}")
+        check_token_settings(token_lifetime, login_token_in)
         if not _whole_number(max_logged_requests, 0):
             raise ValueError(
                 f"max_logged_requests must be a whole number of 0 or more, "
@@ -339,18 +223,12 @@ class Emulator:
         self.token_lifetime = token_lifetime
         self.login_token_in = login_token_in
         self._clock = clock
-        self._wall_clock = wall_clock
-        self._secret = secrets.token_bytes(64)
-        self._issued: list[IssuedToken] = []
-        self._live_tokens: set[str] = set()  # the jti of every issued, unrevoked token
+        self._signin = TokenIssuer(wall_clock)
         self._lock = threading.Lock()
         self._faults: list[FaultRule] = []
         self._limits: dict[RouteGroup, RateLimit] = {}
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
-        self._handlers: dict[str, Callable[[_Call], Any]] = {
-            name: getattr(self, f"_on_{name}") for name in ENDPOINTS
-        }
 
     # ------------------------------------------------------------------ running
 
@@ -369,11 +247,11 @@ class Emulator:
         app.router.add_route(LOGIN.method, LOGIN.path, self._login, name=LOGIN.name)
         control = (
             ("POST", "faults", self._control_add_fault),
-            ("DELETE", "faults", self._control_clear_faults),
+            ("DELETE", "faults", _acknowledging(self.clear_faults)),
             ("POST", "rate-limits", self._control_set_rate_limit),
-            ("DELETE", "rate-limits", self._control_clear_rate_limits),
+            ("DELETE", "rate-limits", _acknowledging(self.clear_rate_limits)),
             ("GET", "requests", self._control_requests),
-            ("POST", "reset", self._control_reset),
+            ("POST", "reset", _acknowledging(self.reset)),
             ("POST", "revoke-tokens", self._control_revoke_tokens),
             ("POST", "coins", self._control_add_coins),
         )
@@ -532,8 +410,7 @@ class Emulator:
         Revoked and expired tokens stay in the list; ``issued_tokens[-1].token`` is the
         latest JWT.
         """
-        with self._lock:
-            return list(self._issued)
+        return self._signin.issued
 
     def revoke_tokens(self) -> int:
         """Reject every sign-in token issued so far (a client must sign in again).
@@ -541,10 +418,7 @@ class Emulator:
         Returns:
             How many tokens were still live (issued and not yet revoked; expired ones count).
         """
-        with self._lock:
-            count = len(self._live_tokens)
-            self._live_tokens.clear()
-        return count
+        return self._signin.revoke()
 
     def reset(self) -> None:
         """Fresh state, no recorded requests, faults or limits; every sign-in token revoked.
@@ -556,9 +430,7 @@ class Emulator:
         self.requests.clear()
         self.clear_faults()
         self.clear_rate_limits()
-        self.revoke_tokens()
-        with self._lock:
-            self._issued.clear()
+        self._signin.forget()
 
     # ------------------------------------------------------------------ request path
 
@@ -608,7 +480,7 @@ class Emulator:
         endpoint: str | None,
     ) -> web.StreamResponse:
         if endpoint is None:
-            return _nest(NestError(404, f"Cannot {request.method} {request.path}", "Not Found"))
+            return _nest(_not_found(request))
         limited = self._throttle(endpoint, request)
         if limited is not None:
             return limited
@@ -677,95 +549,30 @@ class Emulator:
         token = _bearer(request)
         if not token:
             raise NestError(401, "Unauthorized")
-        user = self._user_for(token)
-        body: Any = None
-        if ENDPOINTS[name].has_body:
-            raw = await request.read()
-            try:
-                body = orjson.loads(raw) if raw else None
-            except orjson.JSONDecodeError:
-                raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
-        call = _Call(request, user, token in self.admin_tokens, body)
-        if ENDPOINTS[name].admin and not call.admin:
+        user = self._signin.user_for(token)
+        body = json_body(await request.read()) if ENDPOINTS[name].has_body else None
+        admin = token in self.admin_tokens
+        if ENDPOINTS[name].admin and not admin:
             raise NestError(403, "Forbidden resource", "Forbidden")
-        result = self._handlers[name](call)
+        call = Call(
+            request,
+            user,
+            admin,
+            body,
+            state=self.state,
+            require_captcha=self.require_captcha,
+            client_key=self.client_key,
+        )
+        result = HANDLERS[name](call)
         status = 201 if request.method == "POST" else 200
         return web.Response(
             status=status, body=orjson.dumps(result), content_type="application/json"
         )
 
-    # ------------------------------------------------------------------ wallet sign-in
-
     async def _login(self, request: web.Request) -> web.StreamResponse:
-        """``POST /auth/login``: exchange a signed sign-in message for a session JWT."""
-        if not _wallet_extra():
-            raise NestError(501, _NEEDS_WALLET_EXTRA, "Not Implemented")
-        import jwt
-
-        address, signature, timestamp = _sign_in_fields(await request.read())
-        now = self._wall_clock()
-        # In whole milliseconds: a huge int timestamp cannot overflow a float this way.
-        if abs(timestamp - math.floor(now * 1000)) > _SIGN_IN_WINDOW_MS:
-            raise NestError(
-                401, "Sign-in timestamp is too far from the server time", "Unauthorized"
-            )
-        if not verify_sign_in(address, signature, timestamp):
-            raise NestError(401, "Invalid signature", "Unauthorized")
-        issued_at = math.floor(now)
-        expires_at = _whole(issued_at + self.token_lifetime)
-        jti = uuid.uuid4().hex
-        claims = {"sub": address, "address": address, "iat": issued_at, "exp": expires_at}
-        token = jwt.encode({**claims, "jti": jti}, self._secret, algorithm=_JWT_ALGORITHM)
-        with self._lock:
-            self._issued.append(IssuedToken(address, token, jti, issued_at, expires_at))
-            self._live_tokens.add(jti)
-        body: dict[str, Any] = {"address": address, "expiresAt": _iso_seconds(expires_at)}
-        if self.login_token_in == "body":
-            body = {"access_token": token, "token_type": "Bearer", **body}
-        response = web.Response(
-            status=201, body=orjson.dumps(body), content_type="application/json"
+        return await self._signin.login(
+            request, token_lifetime=self.token_lifetime, token_in=self.login_token_in
         )
-        if self.login_token_in == "cookie":
-            response.set_cookie("auth_token", token, path="/", httponly=True, samesite="Lax")
-        return response
-
-    def _user_for(self, token: str) -> str:
-        """The user a bearer token acts as.
-
-        Raises:
-            NestError: A 401 for a JWT the emulator did not issue, or no longer accepts.
-        """
-        if not _looks_like_jwt(token):
-            return user_id_for(token)
-        import jwt
-
-        try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[_JWT_ALGORITHM],
-                options={
-                    "verify_exp": False,  # checked below, by the injectable wall clock
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "require": ["sub", "exp", "jti"],
-                },
-            )
-        except jwt.PyJWTError:
-            raise NestError(401, "Unauthorized") from None
-        exp, jti, address = claims["exp"], claims["jti"], claims["sub"]
-        if (
-            isinstance(exp, bool)
-            or not isinstance(exp, (int, float))
-            or self._wall_clock() >= exp
-            or not isinstance(address, str)
-        ):
-            raise NestError(401, "Unauthorized")
-        with self._lock:
-            live = jti in self._live_tokens
-        if not live:
-            raise NestError(401, "Unauthorized")
-        return address
 
     # ------------------------------------------------------------------ control API
 
@@ -781,7 +588,7 @@ class Emulator:
         except web.HTTPRequestEntityTooLarge:
             return _nest(_too_large())
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-            return _nest(NestError(404, f"Cannot {request.method} {request.path}", "Not Found"))
+            return _nest(_not_found(request))
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -799,10 +606,6 @@ class Emulator:
         if not _whole_number(times, 1):
             raise NestError(400, ["times must be a whole number of 1 or more"], "Bad Request")
         self.add_fault(route, fault, times)
-        return _ok()
-
-    async def _control_clear_faults(self, request: web.Request) -> web.StreamResponse:
-        self.clear_faults()
         return _ok()
 
     async def _control_set_rate_limit(self, request: web.Request) -> web.StreamResponse:
@@ -825,10 +628,6 @@ class Emulator:
         self.set_rate_limit(group, limit.limit, limit.window, retry_after=retry_after)
         return _ok()
 
-    async def _control_clear_rate_limits(self, request: web.Request) -> web.StreamResponse:
-        self.clear_rate_limits()
-        return _ok()
-
     async def _control_requests(self, request: web.Request) -> web.StreamResponse:
         rows = [
             {"method": r.method, "path": r.path, "query": r.query, "endpoint": r.endpoint,
@@ -836,10 +635,6 @@ class Emulator:
             for r in self.requests
         ]  # fmt: skip
         return web.Response(body=orjson.dumps(rows), content_type="application/json")
-
-    async def _control_reset(self, request: web.Request) -> web.StreamResponse:
-        self.reset()
-        return _ok()
 
     async def _control_revoke_tokens(self, request: web.Request) -> web.StreamResponse:
         revoked = self.revoke_tokens()
@@ -855,109 +650,6 @@ class Emulator:
         return web.Response(
             body=orjson.dumps({"ok": True, "added": len(added)}), content_type="application/json"
         )
-
-    # ------------------------------------------------------------------ handlers
-
-    def _captcha(self, token: str | None) -> None:
-        if self.require_captcha:
-            self.state.spend_captcha(token)
-
-    def _on_like(self, call: _Call) -> Any:
-        return self.state.like(call.user, call.match("target_id"))
-
-    def _on_unlike(self, call: _Call) -> Any:
-        return self.state.unlike(call.user, call.match("target_id"))
-
-    def _on_follow(self, call: _Call) -> Any:
-        self._captcha(call.request.query.get("captchaToken"))
-        return self.state.follow(call.user, call.match("user_id"))
-
-    def _on_unfollow(self, call: _Call) -> Any:
-        return self.state.unfollow(call.user, call.match("user_id"))
-
-    def _on_add_bookmark_items(self, call: _Call) -> Any:
-        item, ids = call.id_field("itemId"), call.field("bookmarkIds", kind=list)
-        return self.state.add_bookmark_items(call.user, item, ids)
-
-    def _on_remove_bookmark_items(self, call: _Call) -> Any:
-        item, ids = call.id_field("itemId"), call.field("bookmarkIds", kind=list)
-        return self.state.remove_bookmark_items(call.user, item, ids)
-
-    def _on_get_bookmark_items(self, call: _Call) -> Any:
-        return self.state.bookmark_coins(
-            call.user,
-            call.match("bookmark_id"),
-            limit=call.query_int("limit", 50, 1, 1000),
-            offset=call.query_int("offset", 0, 0, 10**9),
-            include_nsfw=call.query_bool("includeNsfw", False),
-        )
-
-    def _on_create_reply(self, call: _Call) -> Any:
-        mint, text = call.id_field("mint"), call.field("text")
-        if len(text) > _MAX_TEXT:
-            raise NestError(
-                400, [f"text must be shorter than or equal to {_MAX_TEXT} characters"],
-                "Bad Request",
-            )  # fmt: skip
-        captcha = call.body.get("captchaToken")
-        if captcha is not None and not isinstance(captcha, str):
-            raise NestError(400, ["captchaToken must be a string"], "Bad Request")
-        self._captcha(captcha)
-        return self.state.create_reply(call.user, mint, text)
-
-    def _on_get_replies(self, call: _Call) -> Any:
-        return self.state.reply_page(
-            call.user,
-            call.match("mint"),
-            limit=call.query_int("limit", 50, 1, 1000),
-            offset=call.query_int("offset", 0, 0, 10**9),
-        )
-
-    def _on_create_report(self, call: _Call) -> Any:
-        target, kind, reason = call.id_field("targetId"), call.field("type"), call.field("reason")
-        if kind not in REPORT_TYPES:
-            raise NestError(400, [f"type must be one of: {', '.join(REPORT_TYPES)}"], "Bad Request")
-        return self.state.create_report(call.user, target, kind, reason)
-
-    def _on_report_comment(self, call: _Call) -> Any:
-        if call.request.headers.get("x-client-key") != self.client_key:
-            raise NestError(401, "Invalid client key", "Unauthorized")
-        comment, reason = call.id_field("commentId"), call.field("reason")
-        return self.state.create_report(call.user, comment, "comment", reason)
-
-    def _on_get_reports(self, call: _Call) -> Any:
-        kind = call.request.query.get("type") or "all"
-        if kind != "all" and kind not in (*REPORT_TYPES, "comment"):
-            raise NestError(400, f"type must be 'all' or a report type, not {kind!r}")
-        return self.state.report_page(
-            limit=call.query_int("limit", 50, 1, 1000),
-            offset=call.query_int("offset", 0, 0, 10**9),
-            report_type=kind,
-            done=call.query_bool("done", False),
-            created_from=call.query_date("createdAtFrom"),
-            created_to=call.query_date("createdAtTo"),
-            live_only=call.query_bool("isCurrentlyLive", False),
-        )
-
-    def _on_update_report(self, call: _Call) -> Any:
-        report_id, done = call.id_field("reportId"), call.field("done", kind=bool)
-        action, notes = call.field("action"), call.field("notes", required=False)
-        if action not in REPORT_ACTIONS:
-            raise NestError(
-                400, [f"action must be one of: {', '.join(REPORT_ACTIONS)}"], "Bad Request"
-            )
-        return self.state.update_report(report_id, done, action, notes)
-
-    def _on_delete_report(self, call: _Call) -> Any:
-        return self.state.delete_report(call.match("report_id"))
-
-
-def _body_id(name: str, value: str) -> str:
-    """An id from a request body, or a NestJS 400 naming the field."""
-    try:
-        return check_id(value, name)
-    except ValidationError as exc:
-        raise NestError(400, [str(exc)[:300]], "Bad Request") from None
 
 
 def _whole_number(value: Any, low: int) -> bool:
@@ -993,6 +685,10 @@ def _control_object(body: Any) -> dict[str, Any]:
     return body
 
 
+def _not_found(request: web.Request) -> NestError:
+    return NestError(404, f"Cannot {request.method} {request.path}", "Not Found")
+
+
 def _too_large() -> NestError:
     return NestError(413, "request entity too large", "Payload Too Large")
 
@@ -1005,67 +701,16 @@ def _bearer(request: web.Request) -> str:
     return request.cookies.get("auth_token", "").strip()
 
 
-def _wallet_extra() -> bool:
-    """Whether the ``wallet`` extra (PyJWT, cryptography, base58) can be imported."""
-    try:
-        import base58  # noqa: F401
-        import jwt  # noqa: F401
-        from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def _acknowledging(
+    action: Callable[[], object],
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A control route that does ``action`` and answers ``{"ok": true}``."""
 
+    async def route(request: web.Request) -> web.StreamResponse:
+        action()
+        return _ok()
 
-def _looks_like_jwt(token: str) -> bool:
-    """Whether ``token`` has a JWT header (a base64url JSON object naming an ``alg``).
-
-    Without the ``wallet`` extra every token is plain.
-    """
-    if token.count(".") != 2 or not _wallet_extra():
-        return False
-    import jwt
-
-    try:
-        header = jwt.get_unverified_header(token)
-    except (jwt.PyJWTError, ValueError, TypeError):
-        return False
-    return "alg" in header
-
-
-def _sign_in_fields(raw: bytes) -> tuple[str, str, int]:
-    """The address, signature and timestamp of a sign-in body, or a NestJS 400."""
-    try:
-        body = orjson.loads(raw) if raw else None
-    except orjson.JSONDecodeError:
-        raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
-    if not isinstance(body, dict):
-        raise NestError(400, ["request body must be a JSON object"], "Bad Request")
-    problems = [
-        f"{name} must be a non-empty string"
-        for name in ("address", "signature")
-        if not (isinstance(body.get(name), str) and body[name].strip())
-    ]
-    timestamp = body.get("timestamp")
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int):
-        problems.append("timestamp must be an integer number")
-    elif timestamp < 0:
-        problems.append("timestamp must not be less than 0")
-    if problems or not isinstance(timestamp, int):
-        raise NestError(400, problems, "Bad Request")
-    address: str = body["address"]
-    signature: str = body["signature"]
-    return address, signature, timestamp
-
-
-def _whole(seconds: float) -> float:
-    """``seconds`` as an int when it is a whole number (JWT dates read best that way)."""
-    return int(seconds) if float(seconds).is_integer() else seconds
-
-
-def _iso_seconds(seconds: float) -> str:
-    """Seconds since the epoch as ISO 8601 UTC with milliseconds (``...T12:00:00.000Z``)."""
-    moment = datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
-    return moment.isoformat(timespec="milliseconds") + "Z"
+    return route
 
 
 def _ok() -> web.Response:

@@ -33,6 +33,7 @@ __all__ = [
     "EmulatorState",
     "NestError",
     "check_coin",
+    "json_body",
     "user_id_for",
 ]
 
@@ -56,6 +57,18 @@ class NestError(Exception):
         if self.error:
             out["error"] = self.error
         return out
+
+
+def json_body(raw: bytes) -> Any:
+    """A request body decoded as pump.fun reads it: ``None`` when empty, else strict JSON.
+
+    Raises:
+        NestError: A 400, as NestJS answers malformed JSON.
+    """
+    try:
+        return orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        raise NestError(400, "Unexpected token in JSON body", "Bad Request") from None
 
 
 def user_id_for(token: str) -> str:
