@@ -20,7 +20,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -115,6 +115,26 @@ def _add_command(subcommands: Subcommands, endpoint: Endpoint) -> None:
     )
 
 
+class _Flag(argparse.BooleanOptionalAction):
+    """``--name``/``--no-name``, its help text as written.
+
+    Python before 3.12 appends "(default: False)" to a flag's help, a Python word the
+    command line's help avoids; the default is set after that check instead.
+    """
+
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str,
+        default: bool | None = None,
+        *,
+        required: bool = False,
+        help: str | None = None,
+    ) -> None:
+        super().__init__(option_strings, dest, None, required=required, help=help)
+        self.default = default
+
+
 def _add_argument(
     parser: argparse.ArgumentParser, param: inspect.Parameter, hint: Any, help_text: str | None
 ) -> None:
@@ -131,7 +151,7 @@ def _add_argument(
             kwargs["type"] = parse_bool
             help_text = f"{help_text or ''} One of true/false (yes/no, 1/0).".strip()
         else:
-            kwargs["action"] = argparse.BooleanOptionalAction
+            kwargs["action"] = _Flag
     elif members == [int]:
         kwargs["type"] = int
     elif len(members) == 1 and typing.get_origin(members[0]) in _COLLECTIONS:
