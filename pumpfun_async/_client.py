@@ -12,7 +12,7 @@ from urllib.parse import quote
 import aiohttp
 
 from ._bulk import BulkResult, Progress, run_bulk
-from ._cache import Kind, StateCache, bookmark_keys
+from ._cache import StateCache, bookmark_keys
 from ._captcha import CaptchaProvider, CaptchaSource, captcha_setting, captcha_source
 from ._convert import (
     structure_coins,
@@ -381,9 +381,7 @@ class AsyncPumpFunClient:
         try:
             key = check_id(user_id, "user_id")
             captcha = captcha_source(captcha_token, self._captcha)
-            await self._toggle(
-                "follow", [key], True, _FOLLOW, _FOLLOW.format_path(user_id=key), captcha=captcha
-            )
+            await self._toggle(_FOLLOW, [key], _FOLLOW.format_path(user_id=key), captcha=captcha)
         except BaseException as error:
             captcha_token = None  # error reporters capture this frame's locals
             forget_secrets(error)
@@ -424,8 +422,7 @@ class AsyncPumpFunClient:
         collections = check_id_list(bookmark_ids, "bookmark_ids")
         body = {"itemId": item, "bookmarkIds": collections}
         keys = bookmark_keys(item, collections)
-        present = endpoint is _ADD_BOOKMARK_ITEMS
-        await self._toggle("bookmark", keys, present, endpoint, endpoint.path, body=body)
+        await self._toggle(endpoint, keys, endpoint.path, body=body)
 
     async def get_bookmark_items(
         self, bookmark_id: str, limit: int = 50, offset: int = 0, include_nsfw: bool = False
@@ -809,15 +806,15 @@ class AsyncPumpFunClient:
 
     def _like(self, target_id: str | int) -> Awaitable[Any]:
         key = check_like_target(target_id)
-        return self._toggle("like", [key], True, _LIKE, _LIKE.format_path(target_id=key))
+        return self._toggle(_LIKE, [key], _LIKE.format_path(target_id=key))
 
     def _unlike(self, target_id: str | int) -> Awaitable[Any]:
         key = check_like_target(target_id)
-        return self._toggle("like", [key], False, _UNLIKE, _UNLIKE.format_path(target_id=key))
+        return self._toggle(_UNLIKE, [key], _UNLIKE.format_path(target_id=key))
 
     def _unfollow(self, user_id: str) -> Awaitable[Any]:
         key = check_id(user_id, "user_id")
-        return self._toggle("follow", [key], False, _UNFOLLOW, _UNFOLLOW.format_path(user_id=key))
+        return self._toggle(_UNFOLLOW, [key], _UNFOLLOW.format_path(user_id=key))
 
     @staticmethod
     async def _many(
@@ -839,10 +836,8 @@ class AsyncPumpFunClient:
 
     def _toggle(
         self,
-        kind: Kind,
-        keys: list[str],
-        desired: bool,
         endpoint: Endpoint,
+        keys: list[str],
         path: str,
         *,
         body: dict[str, Any] | None = None,
@@ -850,20 +845,20 @@ class AsyncPumpFunClient:
     ) -> Awaitable[Any]:
         """Send a like, follow or bookmark change, unless the state cache says it is done.
 
-        Without a cache this hands back the transport's own coroutine: one coroutine fewer
-        between the caller and aiohttp on the hot path of bulk likes.
+        The endpoint says which state it switches, and which way (``toggles``, ``turns_on``);
+        ``keys`` are the cache entries it touches. Without a cache this hands back the
+        transport's own coroutine: one coroutine fewer between the caller and aiohttp on the
+        hot path of bulk likes.
         """
         if self._state is None:
             return self._transport.request(endpoint, path, body=body, captcha=captcha)
-        return self._toggle_cached(self._state, kind, keys, desired, endpoint, path, body, captcha)
+        return self._toggle_cached(self._state, endpoint, keys, path, body, captcha)
 
     async def _toggle_cached(
         self,
         state: StateCache,
-        kind: Kind,
-        keys: list[str],
-        desired: bool,
         endpoint: Endpoint,
+        keys: list[str],
         path: str,
         body: dict[str, Any] | None,
         captcha: CaptchaSource | None,
@@ -871,7 +866,10 @@ class AsyncPumpFunClient:
         async def send() -> None:
             await self._transport.request(endpoint, path, body=body, captcha=captcha)
 
-        if not await state.apply(kind, keys, desired, send):
+        kind = endpoint.toggles
+        if kind is None:  # pragma: no cover - every caller passes a toggling endpoint
+            raise AssertionError(f"{endpoint.name} switches no state")
+        if not await state.apply(kind, keys, endpoint.turns_on, send):
             logger.debug("%s %s skipped: the state cache says it is done", endpoint.method, path)
 
     @staticmethod

@@ -10,13 +10,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Literal
 from urllib.parse import quote
 
 import attrs
 
 from ._repr import robust_repr
 
-__all__ = ["ENDPOINTS", "LOGIN", "Endpoint", "RouteGroup"]
+__all__ = ["ENDPOINTS", "LOGIN", "Captcha", "Endpoint", "RouteGroup", "Toggle"]
 
 
 class RouteGroup(str, enum.Enum):
@@ -31,8 +32,15 @@ class RouteGroup(str, enum.Enum):
     AUTH = "auth"
 
 
+Captcha = Literal["query", "body"]
+"""Where an endpoint wants its captcha token: in the query string or in the JSON body."""
+
+Toggle = Literal["like", "follow", "bookmark"]
+"""What kind of per-user state an endpoint switches on or off (see ``StateCache``)."""
+
+
 @robust_repr
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Endpoint:
     """One API operation.
 
@@ -43,10 +51,14 @@ class Endpoint:
         group: The rate-limit route group.
         idempotent: Whether repeating the request cannot change the result (safe to retry
             after an answer was lost).
+        summary: One line saying what it does.
         client_key: Whether the request carries the ``x-client-key`` header.
         captcha: Where a captcha token goes: ``"query"``, ``"body"`` or ``None``.
         admin: Whether only admin tokens may call it.
-        summary: One line saying what it does.
+        toggles: The per-user state it switches (``"like"``, ``"follow"``, ``"bookmark"``),
+            which a ``StateCache`` remembers; ``None`` for the others.
+        turns_on: With ``toggles``: whether it switches that state on (a like) or off (an
+            unlike).
     """
 
     name: str
@@ -56,8 +68,10 @@ class Endpoint:
     idempotent: bool
     summary: str
     client_key: bool = False
-    captcha: str | None = None
+    captcha: Captcha | None = None
     admin: bool = False
+    toggles: Toggle | None = None
+    turns_on: bool = True
     has_body: bool = attrs.field(init=False)
     _around: tuple[str, str] | None = attrs.field(init=False, repr=False, eq=False)
 
@@ -89,81 +103,131 @@ def _segment(value: str) -> str:
 _G = RouteGroup
 
 _ALL = (
-    Endpoint("like", "POST", "/likes/{target_id}", _G.LIKES, True, "Like a coin or a reply."),
-    Endpoint("unlike", "DELETE", "/likes/{target_id}", _G.LIKES, True, "Remove a like."),
     Endpoint(
-        "follow",
-        "POST",
-        "/following/{user_id}",
-        _G.FOLLOWS,
-        True,
-        "Follow a user.",
+        name="like",
+        method="POST",
+        path="/likes/{target_id}",
+        group=_G.LIKES,
+        idempotent=True,
+        summary="Like a coin or a reply.",
+        toggles="like",
+    ),
+    Endpoint(
+        name="unlike",
+        method="DELETE",
+        path="/likes/{target_id}",
+        group=_G.LIKES,
+        idempotent=True,
+        summary="Remove a like.",
+        toggles="like",
+        turns_on=False,
+    ),
+    Endpoint(
+        name="follow",
+        method="POST",
+        path="/following/{user_id}",
+        group=_G.FOLLOWS,
+        idempotent=True,
+        summary="Follow a user.",
         captcha="query",
-    ),
-    Endpoint("unfollow", "DELETE", "/following/{user_id}", _G.FOLLOWS, True, "Unfollow a user."),
-    Endpoint(
-        "add_bookmark_items",
-        "POST",
-        "/bookmarks/items/add",
-        _G.BOOKMARKS,
-        True,
-        "Add an item to bookmark collections.",
+        toggles="follow",
     ),
     Endpoint(
-        "remove_bookmark_items",
-        "POST",
-        "/bookmarks/items/remove",
-        _G.BOOKMARKS,
-        True,
-        "Remove an item from bookmark collections.",
+        name="unfollow",
+        method="DELETE",
+        path="/following/{user_id}",
+        group=_G.FOLLOWS,
+        idempotent=True,
+        summary="Unfollow a user.",
+        toggles="follow",
+        turns_on=False,
     ),
     Endpoint(
-        "get_bookmark_items",
-        "GET",
-        "/coins/bookmarks/{bookmark_id}",
-        _G.READS,
-        True,
-        "List the coins in a bookmark collection.",
+        name="add_bookmark_items",
+        method="POST",
+        path="/bookmarks/items/add",
+        group=_G.BOOKMARKS,
+        idempotent=True,
+        summary="Add an item to bookmark collections.",
+        toggles="bookmark",
     ),
     Endpoint(
-        "create_reply",
-        "POST",
-        "/replies",
-        _G.REPLIES,
-        False,
-        "Post a reply to a coin's thread.",
+        name="remove_bookmark_items",
+        method="POST",
+        path="/bookmarks/items/remove",
+        group=_G.BOOKMARKS,
+        idempotent=True,
+        summary="Remove an item from bookmark collections.",
+        toggles="bookmark",
+        turns_on=False,
+    ),
+    Endpoint(
+        name="get_bookmark_items",
+        method="GET",
+        path="/coins/bookmarks/{bookmark_id}",
+        group=_G.READS,
+        idempotent=True,
+        summary="List the coins in a bookmark collection.",
+    ),
+    Endpoint(
+        name="create_reply",
+        method="POST",
+        path="/replies",
+        group=_G.REPLIES,
+        idempotent=False,
+        summary="Post a reply to a coin's thread.",
         captcha="body",
     ),
-    Endpoint("get_replies", "GET", "/replies/{mint}", _G.READS, True, "Read a coin's replies."),
     Endpoint(
-        "create_report", "POST", "/reports", _G.REPORTS, False, "Report a coin, reply or user."
+        name="get_replies",
+        method="GET",
+        path="/replies/{mint}",
+        group=_G.READS,
+        idempotent=True,
+        summary="Read a coin's replies.",
     ),
     Endpoint(
-        "report_comment",
-        "POST",
-        "/reports/reportComment",
-        _G.REPORTS,
-        False,
-        "Report a comment.",
+        name="create_report",
+        method="POST",
+        path="/reports",
+        group=_G.REPORTS,
+        idempotent=False,
+        summary="Report a coin, reply or user.",
+    ),
+    Endpoint(
+        name="report_comment",
+        method="POST",
+        path="/reports/reportComment",
+        group=_G.REPORTS,
+        idempotent=False,
+        summary="Report a comment.",
         client_key=True,
     ),
-    Endpoint("get_reports", "GET", "/reports", _G.READS, True, "List reports (admin).", admin=True),
     Endpoint(
-        "update_report",
-        "POST",
-        "/reports/update",
-        _G.REPORTS,
-        True,
-        "Resolve or annotate a report (admin).",
+        name="get_reports",
+        method="GET",
+        path="/reports",
+        group=_G.READS,
+        idempotent=True,
+        summary="List reports (admin).",
         admin=True,
     ),
     Endpoint(
-        "delete_report",
-        "DELETE",
-        "/reports/{report_id}",
-        _G.REPORTS,
-        True,
-        "Delete a report (admin).",
+        name="update_report",
+        method="POST",
+        path="/reports/update",
+        group=_G.REPORTS,
+        idempotent=True,
+        summary="Resolve or annotate a report (admin).",
+        admin=True,
+    ),
+    Endpoint(
+        name="delete_report",
+        method="DELETE",
+        path="/reports/{report_id}",
+        group=_G.REPORTS,
+        idempotent=True,
+        summary="Delete a report (admin).",
         admin=True,
     ),
 )
@@ -171,6 +235,13 @@ _ALL = (
 ENDPOINTS: Mapping[str, Endpoint] = MappingProxyType({e.name: e for e in _ALL})
 """Every operation, by client method name."""
 
-LOGIN = Endpoint("login", "POST", "/auth/login", _G.AUTH, True, "Sign in with a wallet signature.")
+LOGIN = Endpoint(
+    name="login",
+    method="POST",
+    path="/auth/login",
+    group=_G.AUTH,
+    idempotent=True,
+    summary="Sign in with a wallet signature.",
+)
 """Wallet sign-in (``POST /auth/login``): not an API operation of its own, so not in
 :data:`ENDPOINTS`; the client sends it when it holds a wallet."""

@@ -180,7 +180,9 @@ class Transport:
         return await credentials.sign_in(self._login, stale=credentials.token)
 
     async def _login(self, body: dict[str, Any]) -> tuple[Any, Mapping[str, str]]:
-        return await self.request(LOGIN, LOGIN.path, body=body, cookies=True)  # type: ignore[no-any-return]
+        cookies: dict[str, str] = {}
+        data = await self.request(LOGIN, LOGIN.path, body=body, set_cookies=cookies)
+        return data, cookies
 
     def _session(self) -> aiohttp.ClientSession:
         shared = self._shared
@@ -207,13 +209,14 @@ class Transport:
         query: str | None = None,
         body: dict[str, Any] | None = None,
         captcha: CaptchaSource | None = None,
-        cookies: bool = False,
+        set_cookies: dict[str, str] | None = None,
     ) -> Any:
         """Send a request, with rate limiting and retries, and return the decoded JSON body.
 
         ``captcha`` is asked for a token before every attempt (tokens are single-use); the
-        endpoint description says whether it goes in the query or the body. With
-        ``cookies``, the answer is ``(json, {cookie name: value})``.
+        endpoint description says whether it goes in the query or the body. A
+        ``set_cookies`` dict is filled with the cookies the answer sets (the sign-in's token
+        comes that way).
 
         With a wallet, the client signs in first when it has no token or the token is about
         to expire, and once more after a 401 (then repeats the request, outside the retry
@@ -281,9 +284,8 @@ class Transport:
                     answer = decode_response(
                         response.status, response.headers, answer, method=method, path=path
                     )
-                    if cookies:
-                        set_cookies = response.cookies
-                        return answer, {name: morsel.value for name, morsel in set_cookies.items()}
+                    if set_cookies is not None:
+                        set_cookies.update((n, m.value) for n, m in response.cookies.items())
                     return answer
                 except PumpFunError as error:
                     if signs_in and not signed_in_again and isinstance(error, AuthenticationError):
