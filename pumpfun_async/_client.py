@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
@@ -687,11 +688,11 @@ class AsyncPumpFunClient:
         progress: Progress | bool | None = None,
     ) -> BulkResult[str]:
         """Add many items to the same bookmark collections; works like :meth:`like_many`."""
-        collections = check_id_list(bookmark_ids, "bookmark_ids")
-
-        async def add(item_id: str) -> None:
-            await self.add_bookmark_items(item_id, collections)
-
+        add = functools.partial(
+            self._bookmark_items,
+            _ADD_BOOKMARK_ITEMS,
+            bookmark_ids=check_id_list(bookmark_ids, "bookmark_ids"),
+        )
         return await self._many(add, item_ids, concurrency, fail_fast, progress)
 
     async def remove_bookmark_items_many(
@@ -704,11 +705,11 @@ class AsyncPumpFunClient:
         progress: Progress | bool | None = None,
     ) -> BulkResult[str]:
         """Remove many items from bookmark collections; works like :meth:`like_many`."""
-        collections = check_id_list(bookmark_ids, "bookmark_ids")
-
-        async def remove(item_id: str) -> None:
-            await self.remove_bookmark_items(item_id, collections)
-
+        remove = functools.partial(
+            self._bookmark_items,
+            _REMOVE_BOOKMARK_ITEMS,
+            bookmark_ids=check_id_list(bookmark_ids, "bookmark_ids"),
+        )
         return await self._many(remove, item_ids, concurrency, fail_fast, progress)
 
     # ------------------------------------------------------------------ pagination
