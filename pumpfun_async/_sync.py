@@ -6,7 +6,7 @@ methods become plain iterators. The twins hand each call to one background event
 thread (anyio's blocking portal) that owns the async client and everything bound to its
 loop: the aiohttp session, the rate limiters, the retry sleeps.
 
-Type checkers read ``_sync.pyi``, which ``python -m pumpfun_async._sync_stub`` writes from
+Type checkers read ``_sync.pyi``, which ``python -m pumpfun_async._tools.sync_stub`` writes from
 the async client; a test fails when it is out of date.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import functools
 import inspect
 import os
@@ -32,7 +33,7 @@ from ._options import DEFAULT_BASE_URL
 from ._secrets import forget_secrets
 from .errors import ClientClosedError
 
-__all__ = ["PumpFunClient", "sync_method_names"]
+__all__ = ["PumpFunClient", "sync_method_names", "sync_property_names"]
 
 _T = TypeVar("_T")
 _SyncT = TypeVar("_SyncT", bound="PumpFunClient")
@@ -53,7 +54,7 @@ class _Loop:
     the thread, and fails with ``ClientClosedError`` any call the loop never got to run.
     """
 
-    def __init__(self, kwargs: dict[str, Any]) -> None:
+    def __init__(self, client: AsyncPumpFunClient) -> None:
         self.pid = os.getpid()
         self._lock = threading.Lock()
         self._closing = False
@@ -67,7 +68,8 @@ class _Loop:
         self.portal = self._manager.__enter__()
         self.thread_id: int = self.portal.call(threading.get_ident)
         self.loop: asyncio.AbstractEventLoop = self.portal.call(_running_loop)
-        self.client: AsyncPumpFunClient = self.portal.call(_build, kwargs)
+        # Built in the caller's thread: nothing of it is bound to a loop until first use.
+        self.client = client
 
     def submit(
         self, coroutine: Coroutine[Any, Any, _T]
@@ -108,8 +110,14 @@ async def _running_loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
 
 
-async def _build(kwargs: dict[str, Any]) -> AsyncPumpFunClient:
-    return AsyncPumpFunClient(**kwargs)
+class _State:
+    """What a client and its ``with_options`` views share: the loop thread, closing."""
+
+    def __init__(self) -> None:
+        self.loops: list[_Loop] = []
+        self.lock = threading.Lock()
+        self.closing = threading.Lock()
+        self.closed = False
 
 
 def _shutdown(loops: list[_Loop]) -> None:
@@ -142,20 +150,44 @@ class PumpFunClient:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         try:
             bound = inspect.signature(AsyncPumpFunClient).bind(*args, **kwargs)
-            AsyncPumpFunClient(**bound.arguments)  # check the arguments now, in this thread
+            root = AsyncPumpFunClient(**bound.arguments)  # checked now, in this thread
         except BaseException as error:
             args, kwargs = (), {}  # the token among them: reporters capture locals
             forget_secrets(error)
             raise
         self._kwargs = dict(bound.arguments)
-        self._lock = threading.Lock()
-        self._closing = threading.Lock()
-        self._loops: list[_Loop] = []
-        self._closed = False
-        self._finalizer = weakref.finalize(self, _shutdown, self._loops)
+        self._root = root  # the async client the loop thread runs (until a fork)
+        self._client = root  # what this facade's calls go to: root, or a view of it
+        self._options: dict[str, Any] = {}  # the with_options() that made the view
+        self._state = _State()
+        # Tied to what the client and its views share: the thread lives while any of them.
+        self._finalizer = weakref.finalize(self._state, _shutdown, self._state.loops)
+
+    def with_options(self, **options: Any) -> PumpFunClient:
+        """A light copy with other options, as :meth:`AsyncPumpFunClient.with_options`.
+
+        It shares this client's loop thread, session, secrets and, unless ``rate_limit`` is
+        given, its rate limiters; closing either closes both.
+        """
+        view = copy.copy(self)
+        view._client = self._client.with_options(**options)
+        view._options = {**self._options, **options}
+        return view
+
+    @property
+    def _loops(self) -> list[_Loop]:
+        """The loop thread, while it runs (a list: empty before first use and after close)."""
+        return self._state.loops
+
+    def _target(self, loop: _Loop) -> AsyncPumpFunClient:
+        """The async client (or view) this facade's calls go to on ``loop``."""
+        if loop.client is self._root:
+            return self._client
+        return loop.client.with_options(**self._options) if self._options else loop.client
 
     def _loop(self) -> _Loop:
-        loops = self._loops
+        state = self._state
+        loops = state.loops
         try:
             loop = loops[-1]
         except IndexError:  # none yet, or close() has just taken it
@@ -163,13 +195,16 @@ class PumpFunClient:
         else:
             if loop.pid == os.getpid():
                 return loop  # if it is closing, its submit() refuses the call
-        with self._lock:
-            if self._closed:
+        with state.lock:
+            if state.closed:
                 raise ClientClosedError(_CLOSED)
             if loops and loops[-1].pid != os.getpid():
-                loops.clear()  # a forked child: the parent's loop thread does not exist here
+                # A forked child: the parent's loop thread (and the session bound to its
+                # loop) does not exist here; a client of its own takes over.
+                loops.clear()
+                loops.append(_Loop(AsyncPumpFunClient(**self._kwargs)))
             if not loops:
-                loops.append(_Loop(self._kwargs))
+                loops.append(_Loop(self._root))
             return loops[-1]
 
     def _run(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -181,12 +216,12 @@ class PumpFunClient:
             )
         # The portal owns the thread; calls go straight to its loop, which costs less per
         # call than the portal's own task machinery.
-        coroutine = getattr(loop.client, method)(*args, **kwargs)
+        coroutine = getattr(self._target(loop), method)(*args, **kwargs)
         return _wait(*loop.submit(coroutine))
 
     def _iterate(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
         loop = self._loop()
-        iterator: AsyncIterator[Any] = getattr(loop.client, method)(*args, **kwargs)
+        iterator: AsyncIterator[Any] = getattr(self._target(loop), method)(*args, **kwargs)
         try:
             while True:
                 try:
@@ -201,8 +236,8 @@ class PumpFunClient:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has been called."""
-        return self._closed
+        """Whether :meth:`close` has been called (on this client or a view of it)."""
+        return self._state.closed
 
     def close(self) -> None:
         """Close the client: stop its calls, close the HTTP session, stop its thread.
@@ -212,9 +247,10 @@ class PumpFunClient:
         reaches the network once ``close()`` has begun. It returns once the loop thread
         has stopped; calling it again, or from several threads at once, is harmless.
         """
-        with self._lock:
-            self._closed = True
-        with self._closing:  # a second close() returns only once the first has finished
+        state = self._state
+        with state.lock:
+            state.closed = True
+        with state.closing:  # a second close() returns only once the first has finished
             self._finalizer()
 
     def __enter__(self: _SyncT) -> _SyncT:
@@ -233,8 +269,10 @@ class PumpFunClient:
         kwargs = getattr(self, "_kwargs", None)
         if not isinstance(kwargs, dict):
             return "PumpFunClient(<not initialised>)"
-        base_url = kwargs.get("base_url") or os.environ.get("PUMPFUN_BASE_URL")
-        closed = getattr(self, "_closed", None)
+        client = getattr(self, "_client", None)
+        base_url = client.base_url if isinstance(client, AsyncPumpFunClient) else None
+        state = getattr(self, "_state", None)
+        closed = state.closed if isinstance(state, _State) else None
         return f"PumpFunClient(base_url={base_url or DEFAULT_BASE_URL!r}, closed={closed})"
 
 
@@ -339,6 +377,27 @@ def _twin(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     return method
 
 
+def _mirror(name: str) -> property:
+    """A read-only property of PumpFunClient showing its async client's ``name``."""
+    original: property = getattr(AsyncPumpFunClient, name)
+
+    def get(self: PumpFunClient) -> Any:
+        return getattr(self._client, name)
+
+    get.__name__ = name
+    get.__doc__ = original.__doc__
+    return property(get, doc=original.__doc__)
+
+
+def sync_property_names() -> list[str]:
+    """The public properties of AsyncPumpFunClient that PumpFunClient mirrors, in order."""
+    return [
+        name
+        for name, member in vars(AsyncPumpFunClient).items()
+        if not name.startswith("_") and isinstance(member, property)
+    ]
+
+
 def sync_method_names() -> list[str]:
     """The public methods of AsyncPumpFunClient that PumpFunClient mirrors, in order."""
     names = []
@@ -352,4 +411,10 @@ def sync_method_names() -> list[str]:
 
 for _name in sync_method_names():
     setattr(PumpFunClient, _name, _twin(_name, getattr(AsyncPumpFunClient, _name)))
+for _name in sync_property_names():
+    if _name not in vars(PumpFunClient):  # closed is the facade's own
+        setattr(PumpFunClient, _name, _mirror(_name))
 del _name
+PumpFunClient.with_options.__signature__ = inspect.signature(  # type: ignore[attr-defined]
+    AsyncPumpFunClient.with_options
+).replace(return_annotation="PumpFunClient")
