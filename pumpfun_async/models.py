@@ -70,8 +70,10 @@ def _ms_to_datetime(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
 
 
+# Not slotted: msgspec builds a dict class faster when fields are left out, as the optional
+# ones of most replies are (it probes each field; an unset slot raises, a missing key does not).
 @robust_repr
-@attrs.frozen
+@attrs.frozen(slots=False)
 class Reply:
     """A reply in a coin's thread.
 
