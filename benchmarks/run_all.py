@@ -11,8 +11,9 @@ machine in one sitting: compare its ratios, not its absolute numbers with anothe
 The sections, in order: ``throughput`` (5,000 likes at concurrency 64 against raw aiohttp,
 httpx and requests), ``latency`` (sequential calls: async client, sync client, raw aiohttp,
 requests), ``decode`` (1,000 replies and 1,000 coins into models, against pydantic v2 and
-msgspec), ``memory`` (peak RSS of ``like_many`` over 10,000 and 100,000 targets),
-``hostile`` (peak RSS while a server sends an endless body or a gzip bomb),
+msgspec), ``e2e`` (a 1,000-reply page read with ``get_replies``, HTTP included, against
+plain aiohttp + a msgspec decoder), ``memory`` (peak RSS of ``like_many`` over 10,000 and
+100,000 targets), ``hostile`` (peak RSS while a server sends an endless body or a gzip bomb),
 ``ratelimit`` (``TokenBucket`` against aiolimiter) and ``redis`` (``RedisRateLimiter``
 beside ``TokenBucket``: cost per acquire, and one limit shared by four processes).
 """
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "throughput": "bench_throughput",
     "latency": "bench_sync",
     "decode": "bench_decode",
+    "e2e": "bench_e2e",
     "memory": "bench_memory",
     "hostile": "bench_hostile",
     "ratelimit": "bench_ratelimit",

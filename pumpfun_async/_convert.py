@@ -4,6 +4,9 @@ Everything here is built once, at import. Decoding is lenient in the ways pump.f
 responses vary (numbers as strings, ids as ints or strings, camelCase or snake_case report
 fields, new fields, new enum values) and strict where a value makes no sense, in which case
 the caller turns the exception into an :class:`~pumpfun_async.APIError`.
+
+Replies and coins come by the thousand, and almost always well typed: msgspec builds those
+(see :func:`_with_raw`), and the cattrs hooks fix the rest.
 """
 
 from __future__ import annotations
@@ -11,16 +14,12 @@ from __future__ import annotations
 import enum
 import re
 import types
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from functools import partial
-from itertools import chain, islice, repeat
-from operator import is_, or_
 from typing import Any, TypeVar, Union, get_args, get_origin
 
-import attrs
 import cattrs
+import msgspec
 from cattrs.gen import make_dict_structure_fn, override
 
 from .models import Coin, RepliesPage, Reply, Report, ReportsPage
@@ -131,178 +130,53 @@ converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_structure_hook_factory(_is_enum_or_str_union, _make_enum_or_str_hook)
 
 
-class _Required:
-    """Stands in for a required field the payload left out (no field accepts its type)."""
-
-
-_REQUIRED = _Required()
-_NONE_TYPE = type(None)
-# The types whose values the hooks above return as they are (a bool is no int here: the int
-# hook turns True into 1).
-_AS_IS = (str, int, float, bool)
-_MAX_SHAPES = 1024  # type signatures remembered per model
-_Fix = tuple[str, Callable[[Any, Any], Any], Any]  # a field, its hook, its type
-_consume: Callable[[Iterable[Any]], object] = partial(deque, maxlen=0)  # runs an iterator out
-
-
-def _as_is_types(tp: Any) -> frozenset[type]:
-    """The exact types of the values the converter turns into ``tp`` unchanged."""
-    if tp in _AS_IS:
-        return frozenset((tp,))
-    if get_origin(tp) in (Union, types.UnionType):
-        args = get_args(tp)
-        if len(args) == 2 and _NONE_TYPE in args:  # X | None: None, and X as X allows
-            (other,) = (a for a in args if a is not _NONE_TYPE)
-            return frozenset((_NONE_TYPE,)) | _as_is_types(other)
-    return frozenset()
-
-
-def _plain_fields(cls: type) -> list[attrs.Attribute[Any]] | None:
-    """``cls``'s fields but ``raw``, if its instances are nothing more than their ``__dict__``.
-
-    That is: not slotted, no validators, converters, factory defaults (``raw`` aside), init
-    hooks or aliases, and every default one its field's hook would return unchanged.
-    """
-    model: Any = attrs.resolve_types(cls)
-    fields = [a for a in attrs.fields(model) if a.name != "raw"]
-    plain = (
-        "__slots__" not in vars(cls)
-        and not hasattr(cls, "__attrs_pre_init__")
-        and not hasattr(cls, "__attrs_post_init__")
-        and all(
-            a.init
-            and a.validator is None
-            and a.converter is None
-            and a.alias == a.name
-            and not isinstance(a.default, attrs.Factory)  # type: ignore[arg-type]
-            and (a.default is attrs.NOTHING or type(a.default) in _as_is_types(a.type))
-            for a in fields
-        )
-    )
-    return fields if plain else None
-
-
-def _fast_path(cls: type[T], slow: Callable[[Any], T]) -> Callable[[Iterable[Any]], list[T]] | None:
-    """A function decoding a list of ``cls`` that runs the hooks only on values that need them.
-
-    Models come by the thousand (a replies page, a coin list), and their values are mostly
-    what the model keeps already: strings for ``str``, ints for ``int`` and so on, for which
-    a field's hook returns the value unchanged. So an object's values are looked at all at
-    once, by their types in field order (a signature, whose plan is worked out once): when
-    they all fit, they go into the instance's ``__dict__`` as they are, the payload into
-    ``raw``; otherwise only the fields that do not fit go through their hooks. For a list
-    whose objects all fit, each step runs over the whole list in C. An object that is not
-    a dict, lacks a required key, or has a value its hook rejects goes to ``slow``, the
-    cattrs path: the result, or the exception, is the same either way.
-
-    ``None`` when ``cls`` is not shaped for this (see :func:`_plain_fields`).
-    """
-    fields = _plain_fields(cls)
-    if fields is None:
-        return None
-    allowed = tuple(_as_is_types(a.type) for a in fields)
-    # Field order; a required field's placeholder fits no field, so its absence goes slow.
-    template = {a.name: _REQUIRED if a.default is attrs.NOTHING else a.default for a in fields}
-    size = len(template)
-    hooks = [(a.name, converter.get_structure_hook(a.type), a.type) for a in fields]
-    # Per type signature: () when every value fits, else the fields to convert, or None
-    # when the object must go slow.
-    plans: dict[tuple[type, ...], tuple[_Fix, ...] | None] = {}
-    fitting: set[tuple[type, ...]] = set()  # the signatures whose plan is ()
-    new = object.__new__
-    set_attr = object.__setattr__
-
-    def plan_for(kinds: tuple[type, ...]) -> tuple[_Fix, ...] | None:
-        if kinds in plans:
-            return plans[kinds]
-        plan: tuple[_Fix, ...] | None = tuple(
-            fix for fix, kind, ok in zip(hooks, kinds, allowed, strict=True) if kind not in ok
-        )
-        if _Required in kinds:
-            plan = None
-        if len(plans) < _MAX_SHAPES:
-            plans[kinds] = plan
-            if plan == ():
-                fitting.add(kinds)
-        return plan
-
-    def drop_unknown(values: dict[str, Any]) -> dict[str, Any]:
-        for key in tuple(islice(values, size, None)):  # after the fields, from the payload
-            del values[key]
-        return values
-
-    def build(values: dict[str, Any], data: dict[str, Any]) -> T:
-        values["raw"] = data
-        obj: T = new(cls)
-        set_attr(obj, "__dict__", values)
-        return obj
-
-    def one(data: Any) -> T:
-        if type(data) is dict:
-            values = template | data
-            if len(values) != size:
-                drop_unknown(values)
-            plan = plan_for(tuple(map(type, values.values())))
-            if plan is not None:
-                try:
-                    for name, hook, tp in plan:
-                        values[name] = hook(values[name], tp)
-                except Exception:  # the cattrs path raises it, as it would have
-                    return slow(data)
-                return build(values, data)
-        return slow(data)
-
-    def structure_list(items: Iterable[Any]) -> list[T]:
-        # What one() does, a step at a time over the whole list (the loops run in C).
-        items = items if type(items) is list else list(items)
-        n = len(items)
-        if not all(map(is_, map(type, items), repeat(dict, n))):
-            return [one(data) for data in items]
-        merged = list(map(or_, repeat(template, n), items))
-        if not all(map(size.__eq__, map(len, merged))):
-            for values in merged:
-                if len(values) != size:
-                    drop_unknown(values)
-        # Every value's type, then those grouped into each object's signature, in one pass.
-        types_of_all = map(type, chain.from_iterable(map(dict.values, merged)))
-        fits = list(map(fitting.__contains__, zip(*[types_of_all] * size, strict=True)))
-        if not all(fits):
-            return [
-                build(values, data) if ok else one(data)
-                for ok, values, data in zip(fits, merged, items, strict=True)
-            ]
-        _consume(map(dict.__setitem__, merged, repeat("raw", n), items))
-        objs: list[T] = list(map(new, repeat(cls, n)))
-        _consume(map(set_attr, objs, repeat("__dict__", n), merged))
-        return objs
-
-    return structure_list
-
-
 def _with_raw(
     cls: type[T], prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 ) -> Callable[[Iterable[Any]], list[T]]:
     """Register a hook for ``cls`` that ignores unknown keys and keeps the payload in ``raw``.
 
-    Returns a function decoding a list of ``cls``, faster than the converter's when it can.
+    Returns a function decoding a list of ``cls``. Without ``prepare``, msgspec builds the
+    objects when every value already has its field's type (``msgspec.convert`` in strict
+    mode: what a well-formed answer holds); a list it refuses goes through the cattrs hooks
+    above, object by object, and an object they refuse too raises what they raise. The
+    strict mode matters: msgspec's own lax coercions differ from these hooks', so it only
+    takes what both would keep unchanged, and the result is the same either way.
     """
-    generated = make_dict_structure_fn(
+    lenient = make_dict_structure_fn(
         cls, converter, _cattrs_forbid_extra_keys=False, raw=override(omit=True)
     )
 
     def slow(data: Any) -> T:
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
-        obj = generated(prepare(data) if prepare else data, cls)
+        obj = lenient(prepare(data) if prepare else data, cls)
         object.__setattr__(obj, "raw", data)
         return obj
 
-    fast = None if prepare else _fast_path(cls, slow)
-    if fast is None:
+    if prepare:
         converter.register_structure_hook(cls, lambda data, _: slow(data))
         return lambda items: [slow(data) for data in items]
-    structure_list = fast
-    converter.register_structure_hook(cls, lambda data, _: structure_list((data,))[0])
+    many = list[cls]  # type: ignore[valid-type]
+
+    def one(data: Any) -> T:
+        try:
+            obj: T = msgspec.convert(data, cls)
+        except msgspec.ValidationError:
+            return slow(data)
+        object.__setattr__(obj, "raw", data)
+        return obj
+
+    def structure_list(items: Iterable[Any]) -> list[T]:
+        items = items if type(items) is list else list(items)
+        try:
+            objs: list[T] = msgspec.convert(items, many)
+        except msgspec.ValidationError:
+            return [one(data) for data in items]
+        for obj, data in zip(objs, items, strict=True):
+            object.__setattr__(obj, "raw", data)  # frozen: as attrs' own __init__ sets it
+        return objs
+
+    converter.register_structure_hook(cls, lambda data, _: one(data))
     return structure_list
 
 

@@ -70,7 +70,8 @@ def _ms_to_datetime(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
 
 
-# Not slotted: the converter fills a decoded Reply's __dict__ in one go (see _convert).
+# Not slotted: msgspec builds a dict class faster when fields are left out, as the optional
+# ones of most replies are (it probes each field; an unset slot raises, a missing key does not).
 @robust_repr
 @attrs.frozen(slots=False)
 class Reply:
@@ -146,9 +147,8 @@ class RepliesPage:
         return len(self.replies)
 
 
-# Not slotted: the converter fills a decoded Coin's __dict__ in one go (see _convert).
 @robust_repr
-@attrs.frozen(slots=False)
+@attrs.frozen
 class Coin:
     """A coin (token) as the API describes it; all but ``mint`` may be missing.
 

@@ -52,6 +52,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "## Throughput",
         "## Sequential latency",
         "## Decoding",
+        "## End to end",
         "## Bulk memory",
         "## Hostile server",
         "## Rate limiter",
@@ -67,6 +68,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "| AsyncPumpFunClient |",
         "| pydantic v2 |",
         "| msgspec |",
+        "| aiohttp + msgspec |",
         "| pumpfun_async.TokenBucket |",
         "| aiolimiter.AsyncLimiter |",
     ):
@@ -77,6 +79,8 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
     for measure in (
         "Throughput vs raw aiohttp",
         "Decoding vs pydantic v2",
+        "Decoding vs msgspec",
+        "get_replies (1,000 replies) vs aiohttp + msgspec",
         "Bulk memory",
         "Peak RSS above baseline while a server streams an endless body",
     ):

@@ -1,10 +1,11 @@
-"""The fast decoding path of ``pumpfun_async._convert`` agrees with the cattrs path.
+"""The two decoding paths of ``pumpfun_async._convert`` agree.
 
-``_convert._fast_path`` decodes lists of :class:`Reply` and :class:`Coin` without cattrs
-when it can, and must give exactly what the cattrs path (``slow`` in ``_with_raw``) gives:
-the same objects, field by field and type by type, with the payload as ``raw``; or the same
-exception, type and message. These tests generate payloads, decode them both ways and
-compare.
+Lists of :class:`Reply` and :class:`Coin` (and single objects, through the converter's
+hook) are decoded by ``msgspec.convert`` in strict mode when every value already has its
+field's type, and otherwise by the lenient cattrs hooks, object by object. Whichever path
+decodes a payload, the result must be what the lenient path alone gives: the same objects,
+field by field and type by type, with the payload as ``raw``; or the same exception, type
+and message. These tests generate payloads, decode them both ways and compare.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
+import msgspec
+import orjson
 import pytest
 from cattrs.gen import make_dict_structure_fn, override
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pumpfun_async import Coin, Reply, ReportAction, ReportType, _convert
-from pumpfun_async._convert import _coin_list, _fast_path, _reply_list, converter
+from pumpfun_async._convert import _coin_list, _reply_list, converter
 
 T = TypeVar("T")
 
@@ -37,7 +40,7 @@ LIST_FUNCTIONS: dict[type[Any], Callable[[Iterable[Any]], list[Any]]] = {
 FAST = settings(max_examples=200, deadline=None, derandomize=True, database=None)
 
 
-# The reference: the cattrs path, built the way ``_convert._with_raw`` builds ``slow``.
+# The reference: the lenient path alone, built the way ``_convert._with_raw`` builds it.
 
 
 def reference_slow(cls: type[T]) -> Callable[[Any], T]:
@@ -58,26 +61,11 @@ def reference_slow(cls: type[T]) -> Callable[[Any], T]:
 REFERENCE: dict[type[Any], Callable[[Any], Any]] = {cls: reference_slow(cls) for cls in MODELS}
 
 
-def _cell(fn: Any, name: str) -> types.CellType:
-    """The cell of ``fn``'s closure that holds its free variable ``name``."""
-    cell: types.CellType = fn.__closure__[fn.__code__.co_freevars.index(name)]
-    return cell
-
-
-def _closure_value(fn: Any, name: str) -> Any:
-    return _cell(fn, name).cell_contents
-
-
-def _module_slow(list_fn: Callable[[Iterable[Any]], list[Any]]) -> Callable[[Any], Any] | None:
-    """The module's own ``slow`` for a list decoder, dug out of the closures (or ``None``)."""
-    try:
-        slow = _closure_value(_closure_value(list_fn, "one"), "slow")
-    except (AttributeError, ValueError, TypeError):
-        return None
-    return slow if callable(slow) else None
-
-
-MODULE_SLOW = {cls: _module_slow(LIST_FUNCTIONS[cls]) for cls in MODELS}
+def strict(data: Any, cls: type[T]) -> T:
+    """The strict path alone, as ``_convert`` runs it on one object."""
+    obj = msgspec.convert(data, cls)
+    object.__setattr__(obj, "raw", data)
+    return obj
 
 
 # Outcomes and their comparison.
@@ -101,13 +89,13 @@ def each(slow: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
 
 
 def reference_list(cls: type[Any], items: Iterable[Any]) -> list[Any] | Raised:
-    """What the cattrs path gives for a list: each item in turn, stopping at the first error.
+    """What the lenient path gives for a list: each item in turn, stopping at the first error.
 
-    The fast path's list decoder runs its items in order too, and every error it raises is
-    the one ``slow`` raises for that item; so the first failing item decides.
+    The module's list decoder falls back to the items in order too, and every error it
+    raises is the one the lenient path raises for that item; so the first failing item
+    decides.
     """
-    slow = REFERENCE[cls]
-    return outcome(each, slow, items)
+    return outcome(each, REFERENCE[cls], items)
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -118,18 +106,20 @@ def _same_value(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _fields(obj: Any) -> dict[str, Any]:
+    return {a.name: getattr(obj, a.name) for a in attrs.fields(type(obj))}
+
+
 def assert_same_object(got: Any, want: Any, payload: Any) -> None:
     assert type(got) is type(want)
-    # The same fields, in the same order, with raw last (the fast path fills __dict__).
-    assert list(vars(got)) == list(vars(want)), (vars(got), vars(want))
-    for name, value in vars(want).items():
+    for name, value in _fields(want).items():
         if name == "raw":
             continue
         assert _same_value(getattr(got, name), value), (name, getattr(got, name), value)
     assert got.raw is payload
     assert want.raw is payload
     assert repr(got) == repr(want)
-    if not any(isinstance(v, float) and math.isnan(v) for v in vars(want).values()):
+    if not any(isinstance(v, float) and math.isnan(v) for v in _fields(want).values()):
         assert got == want
         assert hash(got) == hash(want)
 
@@ -414,32 +404,19 @@ def check_list(cls: type[Any], items: list[Any]) -> None:
     # would hide the others' results behind its exception.
     decodable = [data for data, one in zip(items, singles, strict=True) if type(one) is not Raised]
 
-    # Decoders with empty caches, the first call learning the shapes (so the next calls can
-    # take a whole list at once): one as the module's, and one that remembers two shapes
-    # only (``_MAX_SHAPES`` is read at each call), so its caches fill from the third on.
-    fresh = _fast_path(cls, REFERENCE[cls])
-    small = _fast_path(cls, REFERENCE[cls])
-    assert fresh is not None
-    assert small is not None
-
     for payloads in (items, decodable):
         want = reference_list(cls, payloads)
-        module_slow = MODULE_SLOW[cls]
-        if module_slow is not None:
-            assert_same_outcome(outcome(each, module_slow, payloads), want, payloads)
-        # The module's decoder, whose caches carry over from example to example (and fill).
         list_fn = LIST_FUNCTIONS[cls]
         assert_same_outcome(outcome(list_fn, payloads), want, payloads)
         assert_same_outcome(outcome(list_fn, iter(payloads)), want, payloads)
-        for _ in range(2):
-            assert_same_outcome(outcome(fresh, payloads), want, payloads)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(_convert, "_MAX_SHAPES", 2)
-            for _ in range(2):
-                assert_same_outcome(outcome(small, payloads), want, payloads)
 
-    # The converter's hook for one object goes through the fast path too.
     for data, one in zip(items, singles, strict=True):
+        # The strict path, wherever it takes an object, gives what the lenient path gives.
+        fast = outcome(strict, data, cls)
+        if not isinstance(fast, Raised):
+            assert not isinstance(one, Raised), (data, fast, one)
+            assert_same_object(fast, one, data)
+        # The converter's hook for one object: the same as the lenient path.
         got = outcome(converter.structure, data, cls)
         if isinstance(one, Raised) or isinstance(got, Raised):
             assert got == one
@@ -451,32 +428,130 @@ def check_list(cls: type[Any], items: list[Any]) -> None:
 
 @FAST
 @given(payload_lists(Reply))
-def test_reply_fast_path_matches_cattrs(items: list[Any]) -> None:
+def test_reply_paths_agree(items: list[Any]) -> None:
     check_list(Reply, items)
 
 
 @FAST
 @given(payload_lists(Coin))
-def test_coin_fast_path_matches_cattrs(items: list[Any]) -> None:
+def test_coin_paths_agree(items: list[Any]) -> None:
     check_list(Coin, items)
 
 
-# Examples.
+# Arbitrary JSON: what a server can send, parsed as the client parses it.
+
+JSON_SCALARS: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**64 - 1),  # what a JSON parser gives back as an int
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+    st.sampled_from(LENIENT_STRINGS),
+)
+JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def json_object(cls: type[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """A JSON object with any of ``cls``'s keys (and others), each holding any JSON value."""
+    types_ = _field_types(cls)
+    keys = st.one_of(st.sampled_from([*types_, "raw"]), st.text(max_size=5))
+    return st.one_of(
+        st.dictionaries(keys, JSON_VALUES, max_size=len(types_) + 2),
+        fitting_item(cls),
+        lenient_item(cls),
+        messy_item(cls),
+    )
+
+
+def json_payload(cls: type[Any]) -> st.SearchStrategy[list[Any]]:
+    """A list of objects (and sometimes of other JSON values), as the client parses it."""
+    items = st.lists(st.one_of(json_object(cls), json_object(cls), JSON_VALUES), max_size=20)
+    return items.map(lambda value: orjson.loads(orjson.dumps(_as_json(value))))
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` with what JSON cannot hold made into what a server could send instead."""
+    if isinstance(value, Mapping):
+        return {str(k): _as_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_json(v) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value) if -(2**63) <= value < 2**64 else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+@FAST
+@given(json_payload(Reply))
+def test_reply_json_decodes_as_the_lenient_path(items: list[Any]) -> None:
+    check_list(Reply, items)
+
+
+@FAST
+@given(json_payload(Coin))
+def test_coin_json_decodes_as_the_lenient_path(items: list[Any]) -> None:
+    check_list(Coin, items)
+
+
+# Which path runs.
+
+
+class ConvertSpy:
+    """Counts ``msgspec.convert`` calls by target type, passing each through."""
+
+    def __init__(self, convert: Callable[..., Any]) -> None:
+        self.convert = convert
+        self.calls: list[Any] = []
+
+    def __call__(self, data: Any, type: Any, **kwargs: Any) -> Any:
+        self.calls.append(type)
+        return self.convert(data, type, **kwargs)
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> ConvertSpy:
+    spy = ConvertSpy(msgspec.convert)
+    monkeypatch.setattr(msgspec, "convert", spy)  # _convert looks it up at each call
+    return spy
 
 
 def reply_json(**overrides: Any) -> dict[str, Any]:
     return {"id": 1, "mint": MINT, "text": "gm #7", "user": "wallet", "timestamp": 5, **overrides}
 
 
-def test_the_module_slow_is_reachable() -> None:
-    """The property tests compare against the module's own ``slow`` as well as a copy."""
-    for cls in MODELS:
-        if MODULE_SLOW[cls] is None:
-            pytest.skip("_convert's closures changed: only the reference copy is compared")
-        slow = MODULE_SLOW[cls]
-        assert slow is not None
-        data = reply_json() if cls is Reply else {"mint": MINT}
-        assert_same_object(slow(data), REFERENCE[cls](data), data)
+def test_a_well_typed_list_is_one_msgspec_call(spy: ConvertSpy) -> None:
+    items = [reply_json(id=i, text=f"reply {i}", hidden=i % 2 == 0, extra=[i]) for i in range(50)]
+    got = _reply_list(items)
+    assert spy.calls == [list[Reply]]
+    assert_same_outcome(got, reference_list(Reply, items), items)
+
+
+def test_a_list_needing_fixes_falls_back_object_by_object(spy: ConvertSpy) -> None:
+    items = [reply_json(), reply_json(id="2"), reply_json(id=3)]
+    got = _reply_list(items)
+    # The list, then each object: the second one by the lenient path after msgspec refused.
+    assert spy.calls == [list[Reply], Reply, Reply, Reply]
+    assert_same_outcome(got, reference_list(Reply, items), items)
+    assert [r.id for r in got] == [1, 2, 3]
+
+
+def test_reports_take_the_lenient_path_only(spy: ConvertSpy) -> None:
+    report = _convert.structure_reports_page([{"reportId": 7, "type": "scam"}]).reports[0]
+    assert spy.calls == []
+    assert report.id == "7"
+    assert report.type is ReportType.SCAM
+
+
+# Examples.
 
 
 @pytest.mark.parametrize("cls", MODELS)
@@ -485,38 +560,6 @@ def test_empty_list(cls: type[Any]) -> None:
     assert list_fn([]) == []
     assert list_fn(iter([])) == []
     assert list_fn(()) == []
-
-
-def _counting_one(fresh: Callable[[Iterable[Any]], list[Any]]) -> list[Any]:
-    """Make ``fresh`` (a decoder of the test's own) record the items it decodes one by one."""
-    cell = _cell(fresh, "one")
-    one = cell.cell_contents
-    calls: list[Any] = []
-
-    def counting(data: Any) -> Any:
-        calls.append(data)
-        return one(data)
-
-    cell.cell_contents = counting
-    return calls
-
-
-def test_all_valid_items_of_one_shape_go_through_at_once() -> None:
-    items = [reply_json(id=i, text=f"reply {i}", hidden=i % 2 == 0) for i in range(50)]
-    want = reference_list(Reply, items)
-    assert_same_outcome(_reply_list(items), want, items)
-    assert_same_outcome(_reply_list(items), want, items)
-
-    fresh = _fast_path(Reply, REFERENCE[Reply])
-    assert fresh is not None
-    calls = _counting_one(fresh)
-    assert_same_outcome(fresh(items), want, items)
-    assert len(calls) == len(items)  # shapes unknown yet: one object at a time
-    calls.clear()
-    assert_same_outcome(fresh(items), want, items)
-    assert calls == []  # the whole list at once
-    assert_same_outcome(fresh(list(items)), want, items)
-    assert calls == []
 
 
 def test_valid_and_lenient_items_mixed() -> None:
@@ -599,7 +642,9 @@ def test_generator_input(cls: type[Any]) -> None:
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
         assert g == w
-        assert [(type(v), v) for v in vars(g).values()] == [(type(v), v) for v in vars(w).values()]
+        assert [(type(v), v) for v in _fields(g).values()] == [
+            (type(v), v) for v in _fields(w).values()
+        ]
     # A generator with a failing item raises what the reference raises.
     failing = (x for x in [*items, 42])
     assert outcome(LIST_FUNCTIONS[cls], failing) == reference_list(cls, [*items, 42])
@@ -612,28 +657,3 @@ def test_the_same_payload_twice_in_a_list() -> None:
     assert_same_outcome(_reply_list(items), want, items)
     got = _reply_list(items)
     assert got[0] is not got[1]
-    assert vars(got[0]) is not vars(got[1])
-
-
-def test_more_shapes_than_remembered() -> None:
-    """Past ``_MAX_SHAPES`` signatures, new shapes are worked out afresh every time."""
-    optional = [
-        name for name, tp in _field_types(Coin).items() if _exact_types(tp) == (str, type(None))
-    ]
-    shapes = 2 ** len(optional)
-    assert shapes > _convert._MAX_SHAPES
-    items = [
-        {
-            "mint": f"{MINT}{i}",
-            **{f: None if i >> j & 1 else f"{f}{i}" for j, f in enumerate(optional)},
-        }
-        for i in range(_convert._MAX_SHAPES + 100)
-    ]
-    fresh = _fast_path(Coin, REFERENCE[Coin])
-    assert fresh is not None
-    want = reference_list(Coin, items)
-    for _ in range(2):
-        assert_same_outcome(fresh(items), want, items)
-    late = [{**items[-1], "market_cap": 1}, {**items[-1], "market_cap": 2.5, "reply_count": "3"}]
-    for _ in range(2):
-        assert_same_outcome(fresh(late), reference_list(Coin, late), late)
