@@ -10,6 +10,7 @@
 
 import importlib as _importlib
 import typing as _typing
+import warnings as _warnings
 
 from ._version import __version__
 
@@ -18,13 +19,12 @@ if _typing.TYPE_CHECKING:
     from ._cache import StateCache
     from ._captcha import CaptchaProvider
     from ._client import AsyncPumpFunClient
-    from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
     from ._ratelimit import RateLimiter, TokenBucket
     from ._redis import RedisRateLimiter
     from ._retry import RetryPolicy
     from ._sync import PumpFunClient
-    from ._wallet import SignIn, Wallet, verify_sign_in
+    from ._wallet import Wallet
     from .errors import (
         APIError,
         AuthenticationError,
@@ -47,7 +47,6 @@ if _typing.TYPE_CHECKING:
 __all__ = [
     "DEFAULT",
     "DEFAULT_BASE_URL",
-    "ENDPOINTS",
     "APIError",
     "AsyncPumpFunClient",
     "AuthenticationError",
@@ -59,7 +58,6 @@ __all__ = [
     "ClientClosedError",
     "Coin",
     "ConnectError",
-    "Endpoint",
     "NotFoundError",
     "PermissionDeniedError",
     "PumpFunClient",
@@ -76,9 +74,7 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseTooLargeError",
     "RetryPolicy",
-    "RouteGroup",
     "ServerError",
-    "SignIn",
     "StateCache",
     "Timeout",
     "TokenBucket",
@@ -86,7 +82,6 @@ __all__ = [
     "ValidationError",
     "Wallet",
     "__version__",
-    "verify_sign_in",
 ]
 
 # Where each public name lives. Importing the package loads none of these modules: the first
@@ -106,8 +101,6 @@ _MODULES = {
     "ConnectError": "errors",
     "DEFAULT": "_options",
     "DEFAULT_BASE_URL": "_options",
-    "ENDPOINTS": "_endpoints",
-    "Endpoint": "_endpoints",
     "NotFoundError": "errors",
     "PermissionDeniedError": "errors",
     "PumpFunClient": "_sync",
@@ -124,20 +117,36 @@ _MODULES = {
     "RequestTimeoutError": "errors",
     "ResponseTooLargeError": "errors",
     "RetryPolicy": "_retry",
-    "RouteGroup": "_endpoints",
     "ServerError": "errors",
-    "SignIn": "_wallet",
     "StateCache": "_cache",
     "Timeout": "_options",
     "TokenBucket": "_ratelimit",
     "TransportError": "errors",
     "ValidationError": "errors",
     "Wallet": "_wallet",
-    "verify_sign_in": "_wallet",
+}
+
+
+# Names that moved to documented submodules: still importable from here for one release.
+_MOVED = {
+    "ENDPOINTS": "endpoints",
+    "Endpoint": "endpoints",
+    "RouteGroup": "endpoints",
+    "SignIn": "wallet",
+    "verify_sign_in": "wallet",
 }
 
 
 def __getattr__(name: str) -> _typing.Any:
+    moved = _MOVED.get(name)
+    if moved is not None:
+        _warnings.warn(
+            f"pumpfun_async.{name} moved to pumpfun_async.{moved}.{name}; the old name will "
+            "be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(_importlib.import_module(f"{__name__}.{moved}"), name)
     module = _MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,10 +18,11 @@ import pytest
 from aioresponses import aioresponses
 
 import pumpfun_async
-from pumpfun_async import ENDPOINTS, AsyncPumpFunClient, Report, ReportType, __version__, cli
+from pumpfun_async import AsyncPumpFunClient, Report, ReportType, __version__, cli
 from pumpfun_async.cli import Subcommands, UsageError, build_parser, main
 from pumpfun_async.cli._output import print_human, print_json
 from pumpfun_async.cli._store import store_token
+from pumpfun_async.endpoints import ENDPOINTS
 
 from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import subprocess
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import pumpfun_async
-from pumpfun_async import ENDPOINTS, AsyncPumpFunClient, Endpoint, RouteGroup
+from pumpfun_async import AsyncPumpFunClient
+from pumpfun_async.endpoints import ENDPOINTS, Endpoint, RouteGroup
 
-SUBMODULES = {"errors", "models", "testing", "cli"}
+SUBMODULES = {"errors", "models", "testing", "cli", "endpoints", "wallet"}
 NOT_ENDPOINTS = {
     "aclose",
     "__aenter__",
@@ -255,3 +257,30 @@ def test_names_load_on_first_use() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         pumpfun_async.Nope  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [
+        ("ENDPOINTS", "endpoints"),
+        ("Endpoint", "endpoints"),
+        ("RouteGroup", "endpoints"),
+        ("SignIn", "wallet"),
+        ("verify_sign_in", "wallet"),
+    ],
+)
+def test_moved_names_still_import_with_a_deprecation_warning(name: str, module: str) -> None:
+    new_home = importlib.import_module(f"pumpfun_async.{module}")
+    with pytest.warns(DeprecationWarning, match=rf"pumpfun_async\.{module}\.{name}"):
+        old = getattr(pumpfun_async, name)
+    assert old is getattr(new_home, name)
+    assert name in new_home.__all__
+    assert name not in pumpfun_async.__all__
+    assert (inspect.getdoc(new_home) or "").strip()
+
+
+def test_the_top_level_keeps_what_a_user_types() -> None:
+    internals = {"ENDPOINTS", "Endpoint", "RouteGroup", "LOGIN", "SignIn", "verify_sign_in"}
+    assert not internals & set(pumpfun_async.__all__)
+    for name in ("AsyncPumpFunClient", "PumpFunClient", "Wallet", "TokenBucket", "PumpFunError"):
+        assert name in pumpfun_async.__all__

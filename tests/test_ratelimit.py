@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from pumpfun_async import RouteGroup, TokenBucket, ValidationError
+from pumpfun_async import TokenBucket, ValidationError
 from pumpfun_async._ratelimit import ALL_ROUTES, default_rate_limits, normalize_rate_limits
+from pumpfun_async.endpoints import RouteGroup
 
 from .conftest import until
 

@@ -11,8 +11,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from pumpfun_async import ENDPOINTS, APIError, AsyncPumpFunClient, ReportAction, ReportType
+from pumpfun_async import APIError, AsyncPumpFunClient, ReportAction, ReportType
 from pumpfun_async._transport import USER_AGENT
+from pumpfun_async.endpoints import ENDPOINTS
 
 from .conftest import CLIENT_KEY, MINT, TOKEN
 

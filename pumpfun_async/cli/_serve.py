@@ -12,8 +12,8 @@ from typing import Any, TextIO
 
 import orjson
 
-from pumpfun_async import RouteGroup
 from pumpfun_async.cli._base import Subcommands, UsageError
+from pumpfun_async.endpoints import RouteGroup
 from pumpfun_async.testing import (
     DEFAULT_MAX_LOGGED_REQUESTS,
     MAX_GENERATED_COINS,
