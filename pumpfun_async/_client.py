@@ -15,12 +15,6 @@ import aiohttp
 from ._bulk import BulkResult, Progress, run_bulk
 from ._cache import StateCache, bookmark_keys
 from ._captcha import CaptchaProvider, CaptchaSource, captcha_setting, captcha_source
-from ._convert import (
-    structure_coins,
-    structure_optional,
-    structure_replies_page,
-    structure_reports_page,
-)
 from ._endpoints import ENDPOINTS, Endpoint
 from ._log import logger
 from ._options import (
@@ -59,8 +53,41 @@ from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage,
 
 __all__ = ["DEFAULT", "DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
 
-_ClientT = TypeVar("_ClientT", bound="AsyncPumpFunClient")
 _T = TypeVar("_T")
+
+# Decoding needs cattrs and msgspec, about a fifth of what importing the client costs:
+# _convert is imported on the first answer decoded, not with the client.
+
+
+def structure_coins(data: Any) -> list[Coin]:
+    """``_convert.structure_coins``, imported on first use."""
+    from ._convert import structure_coins as decode
+
+    return decode(data)
+
+
+def structure_replies_page(data: Any, *, offset: int, limit: int) -> RepliesPage:
+    """``_convert.structure_replies_page``, imported on first use."""
+    from ._convert import structure_replies_page as decode
+
+    return decode(data, offset=offset, limit=limit)
+
+
+def structure_reports_page(data: Any) -> ReportsPage:
+    """``_convert.structure_reports_page``, imported on first use."""
+    from ._convert import structure_reports_page as decode
+
+    return decode(data)
+
+
+def structure_optional(data: Any, cls: type[_T]) -> _T | None:
+    """``_convert.structure_optional``, imported on first use."""
+    from ._convert import structure_optional as decode
+
+    return decode(data, cls)
+
+
+_ClientT = TypeVar("_ClientT", bound="AsyncPumpFunClient")
 
 _LIKE = ENDPOINTS["like"]
 _UNLIKE = ENDPOINTS["unlike"]

@@ -55,6 +55,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "## End to end",
         "## Bulk memory",
         "## Hostile server",
+        "## Import time",
         "## Rate limiter",
         "## Shared rate limit",
     ):
@@ -83,6 +84,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "get_replies (1,000 replies) vs aiohttp + msgspec",
         "Bulk memory",
         "Peak RSS above baseline while a server streams an endless body",
+        "Importing the client vs `import aiohttp`",
     ):
         assert measure in goals, measure
     assert _committed() == before  # a quick run never overwrites the committed results
