@@ -13,8 +13,8 @@ httpx and requests), ``latency`` (sequential calls: async client, sync client, r
 requests), ``decode`` (1,000 replies and 1,000 coins into models, against pydantic v2 and
 msgspec), ``e2e`` (a 1,000-reply page read with ``get_replies``, HTTP included, against
 plain aiohttp + a msgspec decoder), ``memory`` (peak RSS of ``like_many`` over 10,000 and
-100,000 targets), ``hostile`` (peak RSS while a server sends an endless body or a gzip bomb), ``import``
-(importing the SDK beside ``import aiohttp``),
+100,000 targets), ``hostile`` (peak RSS while a server sends an endless body or a gzip
+bomb), ``import`` (importing the SDK beside ``import aiohttp``),
 ``ratelimit`` (``TokenBucket`` against aiolimiter) and ``redis`` (``RedisRateLimiter``
 beside ``TokenBucket``: cost per acquire, and one limit shared by four processes).
 """
