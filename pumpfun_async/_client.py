@@ -443,6 +443,14 @@ class AsyncPumpFunClient:
         """
         await self._bookmark_items(_REMOVE_BOOKMARK_ITEMS, item_id, bookmark_ids)
 
+    def _bookmarking(
+        self, endpoint: Endpoint, bookmark_ids: Iterable[str]
+    ) -> Callable[[str], Awaitable[None]]:
+        """One item's add or remove for a bulk call, the collections checked once."""
+        return functools.partial(
+            self._bookmark_items, endpoint, bookmark_ids=check_id_list(bookmark_ids, "bookmark_ids")
+        )
+
     async def _bookmark_items(
         self, endpoint: Endpoint, item_id: str, bookmark_ids: Iterable[str]
     ) -> None:
@@ -715,12 +723,8 @@ class AsyncPumpFunClient:
         progress: Progress | bool | None = None,
     ) -> BulkResult[str]:
         """Add many items to the same bookmark collections; works like :meth:`like_many`."""
-        add = functools.partial(
-            self._bookmark_items,
-            _ADD_BOOKMARK_ITEMS,
-            bookmark_ids=check_id_list(bookmark_ids, "bookmark_ids"),
-        )
-        return await self._many(add, item_ids, concurrency, fail_fast, progress)
+        call = self._bookmarking(_ADD_BOOKMARK_ITEMS, bookmark_ids)
+        return await self._many(call, item_ids, concurrency, fail_fast, progress)
 
     async def remove_bookmark_items_many(
         self,
@@ -732,12 +736,8 @@ class AsyncPumpFunClient:
         progress: Progress | bool | None = None,
     ) -> BulkResult[str]:
         """Remove many items from bookmark collections; works like :meth:`like_many`."""
-        remove = functools.partial(
-            self._bookmark_items,
-            _REMOVE_BOOKMARK_ITEMS,
-            bookmark_ids=check_id_list(bookmark_ids, "bookmark_ids"),
-        )
-        return await self._many(remove, item_ids, concurrency, fail_fast, progress)
+        call = self._bookmarking(_REMOVE_BOOKMARK_ITEMS, bookmark_ids)
+        return await self._many(call, item_ids, concurrency, fail_fast, progress)
 
     # ------------------------------------------------------------------ pagination
 
