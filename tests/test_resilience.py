@@ -21,14 +21,18 @@ from pumpfun_async import (
     Timeout,
     TokenBucket,
     TransportError,
+    ValidationError,
 )
-from pumpfun_async.testing import DOCS_MINT, Emulator, Fault
+from pumpfun_async._endpoints import RouteGroup
+from pumpfun_async.testing import DOCS_MINT, Emulator, Fault, is_testing, set_testing
 from pumpfun_async.testing._faults import THROTTLED_BODY
 
-from .conftest import BASE, MINT, TOKEN, sent
+from .conftest import BASE, MINT, TOKEN, sent, until
 
 OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
 FAST = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.05)
+# Only a guard against a hang: no assertion depends on how long anything takes.
+GUARD = 30.0
 
 
 @pytest.fixture
@@ -294,11 +298,91 @@ async def test_each_retry_is_logged_without_secrets(
         assert "test-client-key" not in line
 
 
+# Backoffs no test could sit through: only the testing switch lets these calls finish.
+HOUR = RetryPolicy(max_retries=3, initial_backoff=3600.0, max_backoff=3600.0)
+
+
+def retry_waits(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The wait each logged retry announced ("0.00"), in order."""
+    lines = [r.getMessage() for r in caplog.records if r.name == "pumpfun_async"]
+    return [line.split(" in ")[1].split(" s ")[0] for line in lines if line.startswith("retrying")]
+
+
+async def test_set_testing_makes_a_users_own_client_retry_at_once(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pumpfun_async")
+    emu.add_fault("like", "status:503", times=2)
+    emu.add_fault("unlike", throttled("100"))
+    async with AsyncPumpFunClient(
+        "user-token", base_url=emu.url, max_retries=HOUR, rate_limit=None
+    ) as client:
+        with set_testing():
+            await asyncio.wait_for(client.like(DOCS_MINT), GUARD)
+            await asyncio.wait_for(client.unlike(DOCS_MINT), GUARD)  # Retry-After: 100
+        # The 429 paused the likes group for no time at all, not for the server's 100 s.
+        assert client._transport._shared.paused_until[RouteGroup.LIKES] <= time.monotonic()
+    assert statuses(emu, "like") == [503, 503, 201]
+    assert statuses(emu, "unlike") == [429, 200]
+    assert retry_waits(caplog) == ["0.00", "0.00", "0.00"]
+
+
+async def test_without_set_testing_the_same_client_would_wait(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pumpfun_async")
+    emu.add_fault("unlike", throttled("100"))
+    announced = asyncio.Event()
+    logger = logging.getLogger("pumpfun_async")
+    handler = logging.Handler()
+    handler.emit = lambda record: (  # type: ignore[method-assign]
+        announced.set() if record.getMessage().startswith("retrying") else None
+    )
+    logger.addHandler(handler)
+    try:
+        async with AsyncPumpFunClient(
+            "user-token", base_url=emu.url, max_retries=HOUR, rate_limit=None
+        ) as client:
+            call = asyncio.create_task(client.unlike(DOCS_MINT))
+            await asyncio.wait_for(announced.wait(), GUARD)  # the retry is announced ...
+            assert not call.done()  # ... and the call sleeps through the server's 100 s
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+    finally:
+        logger.removeHandler(handler)
+    assert retry_waits(caplog) == ["100.00"]
+
+
+async def test_the_emulators_clients_never_back_off(emu: Emulator) -> None:
+    async with emu.client() as default, emu.client(max_retries=5) as five:
+        assert default.retry_policy == RetryPolicy(max_retries=3, initial_backoff=0.0)
+        assert five.retry_policy == RetryPolicy(max_retries=5, initial_backoff=0.0)
+    async with emu.client(max_retries=HOUR) as given:
+        assert given.retry_policy is HOUR  # a policy passed in is the caller's choice
+    with pytest.raises(ValidationError, match="max_retries"):
+        emu.client(max_retries=-1)
+    assert is_testing() is False  # a per-client setting: nothing global was switched
+
+
+async def test_the_emulators_clients_retry_a_503_at_once(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pumpfun_async")
+    emu.add_fault("like", "status:503", times=3)
+    async with emu.client() as client:
+        await client.like(DOCS_MINT)
+    assert statuses(emu, "like") == [503, 503, 503, 201]
+    assert retry_waits(caplog) == ["0.00", "0.00", "0.00"]
+
+
 async def test_with_options_shares_the_session(emu: Emulator) -> None:
     bucket = TokenBucket(1000, 1000)
     async with emu.client(rate_limit=bucket, max_retries=0) as client:
         await client.like(DOCS_MINT)
-        patient = client.with_options(timeout=120, max_retries=5)
+        patient = client.with_options(
+            timeout=120, max_retries=RetryPolicy(max_retries=5, initial_backoff=0)
+        )
         assert (patient.timeout.total, patient.max_retries) == (120, 5)
         assert (client.timeout.total, client.max_retries) == (30.0, 0)
         assert patient.rate_limit["all"] is bucket
