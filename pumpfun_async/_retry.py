@@ -24,9 +24,20 @@ __all__ = ["RetryPolicy", "is_testing", "set_testing"]
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
 
-# One process-wide switch, as stamina's: read on every retry, so flipping it affects the
-# clients that already exist too.
-_testing = False
+
+class _Switch:
+    """The testing switch: one for the process, as stamina's.
+
+    It is read on every retry, so flipping it affects the clients that already exist too.
+    """
+
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = False
+
+
+_testing = _Switch()
 
 
 class _RestoreTesting:
@@ -46,8 +57,7 @@ class _RestoreTesting:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        global _testing  # noqa: PLW0603 - the switch is process-wide by design
-        _testing = self._previous
+        _testing.on = self._previous
 
     def __repr__(self) -> str:
         return f"<set_testing context, restores testing={self._previous}>"
@@ -82,16 +92,15 @@ def set_testing(on: bool = True) -> _RestoreTesting:
     Raises:
         ValidationError: ``on`` is not a bool.
     """
-    global _testing  # noqa: PLW0603 - the switch is process-wide by design
     if not isinstance(on, bool):
         raise ValidationError("on", f"expected True or False, got {type(on).__name__}")
-    previous, _testing = _testing, on
+    previous, _testing.on = _testing.on, on
     return _RestoreTesting(previous)
 
 
 def is_testing() -> bool:
     """Whether :func:`set_testing` has turned retry waits off."""
-    return _testing
+    return _testing.on
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -165,5 +174,5 @@ class RetryPolicy:
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             if error.retry_after > self.max_retry_after:
                 return None
-            return 0.0 if _testing else error.retry_after
-        return 0.0 if _testing else self.backoff(retry, rng=rng)
+            return 0.0 if _testing.on else error.retry_after
+        return 0.0 if _testing.on else self.backoff(retry, rng=rng)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,8 @@ UNKNOWN = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(require_captcha=False) as emulator:
-        yield emulator
+def emulator_options() -> dict[str, Any]:
+    return {"require_captcha": False}
 
 
 async def test_like_many_keeps_input_order_and_failures(emu: Emulator) -> None:

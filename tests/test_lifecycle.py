@@ -27,7 +27,7 @@ from pumpfun_async import (
 )
 from pumpfun_async._endpoints import RouteGroup
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent, until
+from .conftest import BASE, CLIENT_KEY, MINT, OTHER, TOKEN, sent, until
 
 
 def session_of(client: AsyncPumpFunClient) -> aiohttp.ClientSession | None:
@@ -194,7 +194,6 @@ async def test_network_error_message_leaves_the_query_out(mocked: aioresponses) 
 
 # Only a guard against a hang: no assertion depends on how long anything takes.
 GUARD = 30.0
-OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
 
 
 @attrs.define

@@ -14,9 +14,10 @@ from aioresponses import aioresponses
 from pumpfun_async import DEFAULT_BASE_URL
 from pumpfun_async.testing import Emulator
 
+from .conftest import MINT
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
-MINT = "CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump"
 
 
 def test_readme_has_examples() -> None:

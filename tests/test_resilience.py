@@ -27,18 +27,11 @@ from pumpfun_async._endpoints import RouteGroup
 from pumpfun_async.testing import DOCS_MINT, Emulator, Fault, is_testing, set_testing
 from pumpfun_async.testing._faults import THROTTLED_BODY
 
-from .conftest import BASE, MINT, TOKEN, sent, until
+from .conftest import BASE, MINT, OTHER, TOKEN, sent
 
-OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
 FAST = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.05)
 # Only a guard against a hang: no assertion depends on how long anything takes.
 GUARD = 30.0
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from pumpfun_async import ENDPOINTS, APIError, AsyncPumpFunClient, ReportAction, ReportType
 from pumpfun_async._transport import USER_AGENT
 
-from .conftest import CLIENT_KEY, MINT, TOKEN
+from .conftest import CLIENT_KEY, MINT, REPLY, REPORT, TOKEN
 
 
 @attrs.define
@@ -76,8 +76,6 @@ async def wire_client(recorder: Recorder) -> AsyncIterator[AsyncPumpFunClient]:
 
 Call = Callable[[AsyncPumpFunClient], Awaitable[object]]
 
-REPLY = {"id": 1, "mint": MINT, "text": "Great project!", "user": "u", "timestamp": 1}
-REPORT = {"id": "r1", "targetId": "string", "type": "scam", "reason": "x", "done": False}
 
 # (call, method, raw path with query, JSON body or None) straight from the docs' curl lines.
 CASES: list[tuple[str, Call, str, str, dict[str, Any] | None]] = [
@@ -209,13 +207,13 @@ async def test_decoded_results_over_http(
     recorder.reply = {"replies": [REPLY], "hasMore": True, "offset": 0}
     page = await wire_client.get_replies(MINT)
     assert page.has_more
-    assert page.replies[0].text == "Great project!"
+    assert page.replies[0].text == REPLY["text"]
 
     recorder.reply = REPLY
     recorder.status = 201
     reply = await wire_client.create_reply(MINT, "Great project!")
     assert reply is not None
-    assert reply.id == 1
+    assert reply.id == REPLY["id"]
 
     recorder.reply = REPORT
     report = await wire_client.create_report("string", "scam", "x")

@@ -24,7 +24,8 @@ gets 413; ``max_body_bytes=``), and answers any malformed body, on its API and o
 API (``/_emulator/``), with a 4xx NestJS error body.
 """
 
-from .._retry import is_testing, set_testing
+from pumpfun_async._retry import is_testing, set_testing
+
 from ._catalogue import DOCS_MINT, MAX_GENERATED_COINS, default_coins, generated_coins
 from ._emulator import (
     DEFAULT_MAX_BODY_BYTES,
