@@ -353,11 +353,15 @@ def test_testing_is_off_by_default() -> None:
 )
 def test_testing_waits_zero_seconds(error: PumpFunError) -> None:
     policy = RetryPolicy(initial_backoff=0.5, max_backoff=30.0)
-    assert policy.delay(4, error, rng=rng_of(1.0)) > 0
+    waits = [policy.delay(4, error, rng=rng_of(1.0))]
     with set_testing():
         assert is_testing() is True
-        assert policy.delay(4, error, rng=rng_of(1.0)) == 0.0
-    assert policy.delay(4, error, rng=rng_of(1.0)) > 0
+        waits.append(policy.delay(4, error, rng=rng_of(1.0)))
+    waits.append(policy.delay(4, error, rng=rng_of(1.0)))
+    assert waits[1] == 0.0
+    assert waits[0] == waits[2]
+    assert waits[0] is not None
+    assert waits[0] > 0
 
 
 def test_testing_still_gives_up_on_a_retry_after_above_the_cap() -> None:
