@@ -26,8 +26,8 @@ from pumpfun_async.testing._faults import THROTTLED_BODY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, re.DOTALL)
-TOML = re.findall(r"```toml\n(.*?)```", TEXT, re.DOTALL)
+BLOCKS: list[str] = re.findall(r"```python\n(.*?)```", TEXT, re.DOTALL)
+TOML: list[str] = re.findall(r"```toml\n(.*?)```", TEXT, re.DOTALL)
 PYTEST_EXAMPLES = [b for b in BLOCKS if "def test_" in b]
 PROGRAMS = [b for b in BLOCKS if "def test_" not in b]
 # Only a guard against a hang: no assertion depends on how long anything takes.
@@ -39,10 +39,11 @@ OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
 def _name(block: str) -> str:
     """A block's test id: the first function it defines other than ``main``, else the last
     name it imports from pumpfun_async."""
-    defined = [d for d in re.findall(r"^(?:async )?def (\w+)", block, re.M) if d != "main"]
+    defines: list[str] = re.findall(r"^(?:async )?def (\w+)", block, re.M)
+    defined = [d for d in defines if d != "main"]
     if defined:
         return defined[0]
-    imported = re.findall(r"^from pumpfun_async import (.+)$", block, re.M)
+    imported: list[str] = re.findall(r"^from pumpfun_async import (.+)$", block, re.M)
     assert imported, block
     return imported[-1].split(",")[-1].strip()
 
