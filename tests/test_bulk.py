@@ -21,6 +21,8 @@ from pumpfun_async._bulk import run_bulk
 from pumpfun_async._transport import Transport
 from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
 
+from .conftest import until
+
 MINTS = [c["mint"] for c in default_coins()]
 UNKNOWN = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
 
@@ -308,7 +310,7 @@ async def test_cancelling_stops_everything() -> None:
     job = asyncio.ensure_future(
         run_bulk(slow, range(1000), concurrency=4, fail_fast=False, progress=None)
     )
-    await asyncio.sleep(0.01)
+    await until(lambda: started == 4)
     job.cancel()
     with pytest.raises(asyncio.CancelledError):
         await job

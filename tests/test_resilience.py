@@ -27,7 +27,8 @@ from pumpfun_async._endpoints import RouteGroup
 from pumpfun_async.testing import DOCS_MINT, Emulator, Fault, is_testing, set_testing
 from pumpfun_async.testing._faults import THROTTLED_BODY
 
-from .conftest import BASE, MINT, OTHER, TOKEN, sent
+from .conftest import BASE, MINT, OTHER, TOKEN, sent, until
+from .test_ratelimit import FakeTime
 
 FAST = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.05)
 # Only a guard against a hang: no assertion depends on how long anything takes.
@@ -90,8 +91,7 @@ async def test_a_429_pauses_its_whole_route_group(emu: Emulator) -> None:
     emu.add_fault("like", throttled("0.4"))
     async with emu.client(max_retries=FAST) as client:
         first = asyncio.create_task(client.like(DOCS_MINT))
-        while not statuses(emu, "like"):  # noqa: ASYNC110 - the emulator has no event for it
-            await asyncio.sleep(0.005)
+        await until(lambda: bool(statuses(emu, "like")), turns=100_000)
         throttled_at = emu.requests_for("like")[0].received_at
         await client.get_replies(DOCS_MINT)  # another group is not paused
         await client.unlike(OTHER)  # same group: waits for the pause
@@ -236,10 +236,21 @@ async def test_a_retried_reply_gets_a_fresh_captcha(emu: Emulator) -> None:
 
 async def test_gathered_burst_stays_within_the_configured_rate(emu: Emulator) -> None:
     rate, capacity, count = 100.0, 5, 40
-    bucket = TokenBucket(rate, capacity)
-    async with emu.client(rate_limit=bucket) as client:
+    fake = FakeTime()  # the bucket's clock: it moves only when the bucket sleeps
+    bucket = fake.bucket(rate, capacity)
+    let_through: list[float] = []
+
+    class Stamped:
+        """The bucket, noting the (fake) time at which it lets each request go."""
+
+        async def acquire(self) -> None:
+            await bucket.acquire()
+            let_through.append(fake.clock())
+
+    async with emu.client(rate_limit=Stamped()) as client:
         await asyncio.gather(*(client.like(DOCS_MINT) for _ in range(count)))
-    arrivals = sorted(r.received_at for r in emu.requests_for("like"))
+    assert len(emu.requests_for("like")) == count
+    arrivals = sorted(let_through)
     assert len(arrivals) == count
     # However the loop schedules them, no window of w seconds holds more than
     # capacity + rate * w requests (one spare for the edges of the window).
