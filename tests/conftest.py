@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from unittest.mock import Mock
 
 import aioresponses.core as aioresponses_core
+import attrs
+import orjson
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestServer
 from aioresponses import aioresponses
 from yarl import URL
 
@@ -76,6 +80,19 @@ DB_ERROR = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep coverage to the processes that run tests.
+
+    ``nox -s tests`` measures each pytest-xdist worker from its start through coverage's
+    subprocess patch (an environment variable every Python child inherits). The tests' own
+    children (the CLI, mypy, the benchmarks) are left unmeasured, as in a run without
+    workers: tracing them would cost more than the workers gain.
+    """
+    in_worker = "PYTEST_XDIST_WORKER" in os.environ
+    if in_worker or not getattr(config.option, "numprocesses", None):
+        os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+
+
 @pytest.fixture(autouse=True)
 def _no_default_rate_limit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Clients built without ``rate_limit=`` get none, unless the test is marked
@@ -127,6 +144,104 @@ async def emu(emulator_options: dict[str, Any]) -> AsyncIterator[Emulator]:
     """A fresh emulator on this test's event loop and an ephemeral loopback port."""
     async with Emulator(**emulator_options) as emulator:
         yield emulator
+
+
+# ------------------------------------------------------------------ the loopback recorder
+
+# Only a guard against a hang: no assertion depends on how long anything takes.
+GUARD = 30.0
+
+
+@attrs.define
+class Seen:
+    """One request as the recorder received it."""
+
+    method: str
+    raw_path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@attrs.define
+class Recorder:
+    """A loopback HTTP server that records every request and answers as the test says.
+
+    Every request gets ``status`` with ``reply`` as its JSON body (no body when ``reply`` is
+    None), unless its path starts with a prefix in ``answers`` (then that ``(status, JSON)``),
+    in ``throttled`` (a 429 asking for an hour's wait), or in ``held`` (it waits for
+    ``release`` first).
+    """
+
+    server: TestServer
+    seen: list[Seen] = attrs.Factory(list)
+    reply: Any = None
+    status: int = 200
+    answers: dict[str, tuple[int, Any]] = attrs.Factory(dict)
+    held: set[str] = attrs.Factory(set)
+    throttled: set[str] = attrs.Factory(set)
+    release: asyncio.Event = attrs.Factory(asyncio.Event)
+    arrived: asyncio.Condition = attrs.Factory(asyncio.Condition)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    @property
+    def last(self) -> Seen:
+        assert len(self.seen) == 1, self.seen
+        return self.seen[0]
+
+    @property
+    def hits(self) -> list[str]:
+        """``"METHOD /path"`` of each request, in order."""
+        return [f"{s.method} {s.raw_path.partition('?')[0]}" for s in self.seen]
+
+    async def wait_for_hits(self, count: int) -> None:
+        async with self.arrived:
+            await asyncio.wait_for(self.arrived.wait_for(lambda: len(self.seen) >= count), GUARD)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        self.seen.append(
+            Seen(request.method, request.raw_path, dict(request.headers), await request.read())
+        )
+        async with self.arrived:
+            self.arrived.notify_all()
+        if any(path.startswith(prefix) for prefix in self.throttled):
+            return web.json_response(
+                {"message": "Too Many Requests"}, status=429, headers={"Retry-After": "3600"}
+            )
+        if any(path.startswith(prefix) for prefix in self.held):
+            await self.release.wait()
+        status, reply = next(
+            (answer for prefix, answer in self.answers.items() if path.startswith(prefix)),
+            (self.status, self.reply),
+        )
+        if reply is None:
+            return web.Response(status=status)
+        return web.Response(
+            status=status, body=orjson.dumps(reply), content_type="application/json"
+        )
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[Recorder]:
+    """A running :class:`Recorder` on an ephemeral loopback port."""
+    box: list[Recorder] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await box[0]._handle(request)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    box.append(Recorder(server))
+    try:
+        yield box[0]
+    finally:
+        box[0].release.set()
+        await server.close()
 
 
 @pytest.fixture
