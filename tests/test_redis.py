@@ -234,13 +234,13 @@ async def test_a_value_just_beyond_the_window_is_honoured_as_a_clock_step(redis:
     # The server's clock stepping back a little leaves TAT a little further ahead than the
     # window: within two windows it is waited out, not thrown away as corrupt.
     now = await _server_now_us(redis)
-    await redis.set(KEY, str(now + 90_000))  # a window of 60 ms, plus 30
+    await redis.set(KEY, str(now + 900_000))  # a window of 600 ms, plus 300
     sleeps = Sleeps()
-    limiter = RedisRateLimiter(redis, KEY, rate=50, capacity=3, sleep=sleeps)
+    limiter = RedisRateLimiter(redis, KEY, rate=5, capacity=3, sleep=sleeps)  # as above
     await limiter.acquire()
     assert len(sleeps.asked) == 1
-    assert 0 < sleeps.asked[0] <= 0.05  # 90 + 20 - 60 ms, less the time gone meanwhile
-    assert int(await redis.get(KEY)) == now + 90_000 + 20_000  # taken from it, not reset
+    assert 0 < sleeps.asked[0] <= 0.5  # 900 + 200 - 600 ms, less the time gone meanwhile
+    assert int(await redis.get(KEY)) == now + 900_000 + 200_000  # taken from it, not reset
 
 
 @pytest.mark.parametrize("kind", ["hash", "list"])
