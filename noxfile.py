@@ -1,4 +1,5 @@
-"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typecheck``, ``nox -s bench``."""
+"""Developer tasks: ``nox -s tests``, ``nox -s tests_all``, ``nox -s lint``, ``nox -s typecheck``,
+``nox -s bench``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 
 import nox
 
@@ -36,24 +38,51 @@ _expose_pyenv_interpreters()
 PYTHONS = [v for v in SUPPORTED if _runs(v)] or None
 
 
-@nox.session(python=PYTHONS)
-def tests(session: nox.Session) -> None:
-    """Run the test suite with coverage (at least 90%) on every supported Python found."""
+def _current() -> str | None:
+    """The Python running nox if it is a supported one, else the newest supported found."""
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if PYTHONS is None or running in PYTHONS:
+        return running
+    return PYTHONS[-1]
+
+
+def _run_tests(session: nox.Session) -> None:
     # The bench extra lets the suite check that every benchmark runs at its quick size.
     session.install("-e", ".[tests,bench]")
     # coverage starts before pytest, so the package's own pytest plugin (loaded at pytest
-    # start-up, and importing the package) is measured too.
+    # start-up, and importing the package) is measured too; with `patch = ["subprocess"]`
+    # (pyproject.toml) every xdist worker measures itself the same way, from its start.
     session.run("coverage", "erase")
-    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "run", "-m", "pytest", "-n", "auto", *session.posargs)
+    session.run("coverage", "combine", "--quiet")
     session.run("coverage", "report", "--fail-under=90")
+
+
+@nox.session(python=_current())
+def tests(session: nox.Session) -> None:
+    """Run the test suite on one Python, in parallel (pytest -n auto), coverage >= 90%.
+
+    The Python running nox if it is supported, else the newest one found. Arguments after
+    ``--`` go to pytest (``nox -s tests -- -x tests/test_client.py``; ``-- -n 0`` runs
+    without workers).
+    """
+    _run_tests(session)
+
+
+@nox.session(python=PYTHONS)
+def tests_all(session: nox.Session) -> None:
+    """Run the test suite as ``tests`` does, on every supported Python found (3.10-3.13)."""
+    _run_tests(session)
 
 
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)
 def lint(session: nox.Session) -> None:
-    """Check style and formatting with ruff."""
+    """Check style and formatting with ruff, and that the generated sync stub is current."""
     session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # The generated stub of the sync client must match the async client it comes from.
+    session.run("python", "-m", "pumpfun_async._tools.sync_stub", "--check")
 
 
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from types import TracebackType
 
 import attrs
 
 from ._repr import robust_repr
-from ._validate import check_int, check_seconds
+from ._validate import check_bool, check_int, check_seconds
 from .errors import (
     ConnectError,
     PumpFunError,
@@ -18,9 +19,86 @@ from .errors import (
     TransportError,
 )
 
-__all__ = ["RetryPolicy"]
+__all__ = ["RetryPolicy", "is_testing", "set_testing"]
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class _Switch:
+    """The testing switch: one for the process, as stamina's.
+
+    It is read on every retry, so flipping it affects the clients that already exist too.
+    """
+
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = False
+
+
+_testing = _Switch()
+
+
+class _RestoreTesting:
+    """What :func:`set_testing` returns: leaving its ``with`` block restores the old value."""
+
+    __slots__ = ("_previous",)
+
+    def __init__(self, previous: bool) -> None:
+        self._previous = previous
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        _testing.on = self._previous
+
+    def __repr__(self) -> str:
+        return f"<set_testing context, restores testing={self._previous}>"
+
+
+def set_testing(on: bool = True) -> _RestoreTesting:
+    """Turn retry waits off (or back on) for every client, for your own test suite.
+
+    While testing is on, a client retries exactly as it otherwise would (the same errors,
+    the same number of times, a ``Retry-After`` beyond ``max_retry_after`` still failing at
+    once) but waits 0 seconds before each retry: no backoff and no ``Retry-After`` wait,
+    hence no 429 pause of the route group either. A server that limits by the clock (the
+    emulator's ``set_rate_limit``) may then answer the quick retry with another 429.
+
+    It takes effect at once, for clients that exist already too. Call it once (in a
+    ``conftest.py``), or use it as a context manager to restore the previous value on
+    leaving the block::
+
+        with set_testing():
+            await client.like(mint)  # a 503 is retried without waiting
+
+    The emulator's :meth:`~pumpfun_async.testing.Emulator.client` does not need it: the
+    clients it makes have no backoff of their own (see there).
+
+    Args:
+        on: ``True`` turns waiting off; ``False`` turns it back on.
+
+    Returns:
+        An object that, used in a ``with`` statement, restores the previous value on exit
+        (ignore it otherwise).
+
+    Raises:
+        ValidationError: ``on`` is not a bool.
+    """
+    check_bool(on, "on")
+    previous, _testing.on = _testing.on, on
+    return _RestoreTesting(previous)
+
+
+def is_testing() -> bool:
+    """Whether :func:`set_testing` has turned retry waits off."""
+    return _testing.on
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -86,10 +164,11 @@ class RetryPolicy:
     ) -> float | None:
         """Seconds to wait before retrying after ``error``, or ``None`` to give up now.
 
-        ``None`` means a ``Retry-After`` longer than :attr:`max_retry_after`.
+        ``None`` means a ``Retry-After`` longer than :attr:`max_retry_after`. While
+        :func:`~pumpfun_async.testing.set_testing` is on, every other answer is ``0.0``.
         """
         if isinstance(error, RateLimitError) and error.retry_after is not None:
             if error.retry_after > self.max_retry_after:
                 return None
-            return error.retry_after
-        return self.backoff(retry, rng=rng)
+            return 0.0 if _testing.on else error.retry_after
+        return 0.0 if _testing.on else self.backoff(retry, rng=rng)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -20,14 +21,15 @@ from pumpfun_async._bulk import run_bulk
 from pumpfun_async._transport import Transport
 from pumpfun_async.testing import DOCS_MINT, Emulator, default_coins
 
+from .conftest import until
+
 MINTS = [c["mint"] for c in default_coins()]
 UNKNOWN = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(require_captcha=False) as emulator:
-        yield emulator
+def emulator_options() -> dict[str, Any]:
+    return {"require_captcha": False}
 
 
 async def test_like_many_keeps_input_order_and_failures(emu: Emulator) -> None:
@@ -308,7 +310,7 @@ async def test_cancelling_stops_everything() -> None:
     job = asyncio.ensure_future(
         run_bulk(slow, range(1000), concurrency=4, fail_fast=False, progress=None)
     )
-    await asyncio.sleep(0.01)
+    await until(lambda: started == 4)
     job.cancel()
     with pytest.raises(asyncio.CancelledError):
         await job

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -15,9 +16,8 @@ MINTS = [c["mint"] for c in default_coins()]
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(require_captcha=False) as emulator:
-        yield emulator
+def emulator_options() -> dict[str, Any]:
+    return {"require_captcha": False}
 
 
 async def test_like_many_draws_targets_only_as_calls_finish(emu: Emulator) -> None:

@@ -24,39 +24,12 @@ from pumpfun_async.cli._output import print_human, print_json
 from pumpfun_async.cli._store import store_token
 from pumpfun_async.endpoints import ENDPOINTS
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
+from .conftest import BASE, CLIENT_KEY, COIN, MINT, REPLY, REPORT, TOKEN, USER, sent
 
 GLOBALS = [
     "--base-url", BASE, "--token", TOKEN, "--client-key", CLIENT_KEY,
     "--max-retries", "0", "--no-rate-limit",
 ]  # fmt: skip
-USER = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
-REPLY: dict[str, Any] = {
-    "id": 9001,
-    "mint": MINT,
-    "text": "Great project! #42",
-    "user": USER,
-    "timestamp": 1714557600000,
-    "total_likes": 3,
-    "hidden": False,
-    "username": "degen",
-}
-COIN: dict[str, Any] = {
-    "mint": MINT,
-    "name": "Example",
-    "symbol": "EX",
-    "market_cap": 31.5,
-    "usd_market_cap": 5000.25,
-}
-REPORT: dict[str, Any] = {
-    "id": "b0f2c1f4-9e5b-4d0e-9d7a-5c1f1a2b3c4d",
-    "targetId": MINT,
-    "type": "scam",
-    "reason": "This token appears to be a scam",
-    "done": False,
-    "action": None,
-    "createdAt": "2024-05-01T10:00:00.000Z",
-}
 REPORTS_QUERY = {
     "limit": "50",
     "offset": "0",

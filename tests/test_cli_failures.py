@@ -22,8 +22,8 @@ from pumpfun_async.cli import build_parser, main
 from pumpfun_async.cli._commands import command_line_text
 from pumpfun_async.cli._output import plural
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
-from .test_cli import CASES, COIN, REPLY, REPORT, answer, run, subcommands
+from .conftest import BASE, CLIENT_KEY, COIN, MINT, REPLY, REPORT, TOKEN, sent
+from .test_cli import CASES, answer, run, subcommands
 
 # ---------------------------------------------------------------------------- unexpected errors
 

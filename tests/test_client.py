@@ -22,41 +22,7 @@ from pumpfun_async import (
     TransportError,
 )
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
-
-REPLY = {
-    "id": 9001,
-    "mint": MINT,
-    "text": "Great project! #42",
-    "user": "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr",
-    "timestamp": 1714557600000,
-    "file_uri": None,
-    "total_likes": 3,
-    "hidden": False,
-    "username": "degen",
-    "profile_image": None,
-}
-COIN = {
-    "mint": MINT,
-    "name": "Example",
-    "symbol": "EX",
-    "market_cap": 31.5,
-    "usd_market_cap": 5000.25,
-    "reply_count": 12,
-    "nsfw": False,
-    "complete": False,
-    "created_timestamp": 1714557600000,
-    "virtual_sol_reserves": 30000000000,
-}
-REPORT: dict[str, Any] = {
-    "id": "b0f2c1f4-9e5b-4d0e-9d7a-5c1f1a2b3c4d",
-    "targetId": MINT,
-    "type": "scam",
-    "reason": "This token appears to be a scam",
-    "done": False,
-    "action": None,
-    "createdAt": "2024-05-01T10:00:00.000Z",
-}
+from .conftest import BASE, CLIENT_KEY, COIN, MINT, REPLY, REPORT, TOKEN, sent
 
 
 def only_request(mocked: aioresponses) -> tuple[str, URL, dict[str, Any]]:

@@ -28,14 +28,9 @@ from pumpfun_async._endpoints import ENDPOINTS
 from pumpfun_async.testing import DOCS_MINT, Emulator, EmulatorState, Fault, RateLimit, user_id_for
 from pumpfun_async.testing._handlers import HANDLERS
 
-OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
+from .conftest import OTHER
+
 NSFW = "SxY6BVScJy9uUxcJnTPkyRFA6CAFjF1YveCHK1ATpump"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator() as emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -34,9 +34,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def emu(clock: Clock) -> AsyncIterator[Emulator]:
-    async with Emulator(wall_clock=clock, token_lifetime=LIFETIME) as emulator:
-        yield emulator
+def emulator_options(clock: Clock) -> dict[str, Any]:
+    return {"wall_clock": clock, "token_lifetime": LIFETIME}
 
 
 @pytest.fixture

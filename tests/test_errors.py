@@ -32,7 +32,7 @@ from pumpfun_async import (
 )
 from pumpfun_async._responses import decode_response, parse_retry_after
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
+from .conftest import BASE, CLIENT_KEY, DB_ERROR, MINT, THROTTLED, TOKEN, sent
 
 E = TypeVar("E", bound=PumpFunError)
 
@@ -49,13 +49,6 @@ NESTJS_400 = {
         "mint must be a string",
     ],
     "error": "Bad Request",
-}
-THROTTLED = {"statusCode": 429, "message": "ThrottlerException: Too Many Requests"}
-DB_ERROR = {
-    "code": "22P02",
-    "details": None,
-    "hint": None,
-    "message": 'invalid input syntax for type uuid: "bookmark1"',
 }
 NGINX_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

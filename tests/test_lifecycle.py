@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
-import attrs
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from aioresponses import aioresponses
 
 from pumpfun_async import (
@@ -27,7 +24,7 @@ from pumpfun_async import (
 )
 from pumpfun_async._endpoints import RouteGroup
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent, until
+from .conftest import BASE, CLIENT_KEY, GUARD, MINT, OTHER, TOKEN, Recorder, sent, until
 
 
 def session_of(client: AsyncPumpFunClient) -> aiohttp.ClientSession | None:
@@ -192,65 +189,13 @@ async def test_network_error_message_leaves_the_query_out(mocked: aioresponses) 
 
 # ---------------------------------------------------------------------- closing while busy
 
-# Only a guard against a hang: no assertion depends on how long anything takes.
-GUARD = 30.0
-OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
-
-
-@attrs.define
-class Stall:
-    """A loopback server that records every request and can hold or throttle some.
-
-    Requests whose path starts with a prefix in ``held`` wait for ``release``; those in
-    ``throttled`` get a 429 asking for an hour's wait.
-    """
-
-    server: TestServer
-    hits: list[str] = attrs.Factory(list)
-    held: set[str] = attrs.Factory(set)
-    throttled: set[str] = attrs.Factory(set)
-    release: asyncio.Event = attrs.Factory(asyncio.Event)
-    arrived: asyncio.Condition = attrs.Factory(asyncio.Condition)
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("")).rstrip("/")
-
-    async def wait_for_hits(self, count: int) -> None:
-        async with self.arrived:
-            await asyncio.wait_for(self.arrived.wait_for(lambda: len(self.hits) >= count), GUARD)
-
 
 @pytest.fixture
-async def stall() -> AsyncIterator[Stall]:
-    box: list[Stall] = []
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        stall = box[0]
-        path = request.path
-        stall.hits.append(f"{request.method} {path}")
-        async with stall.arrived:
-            stall.arrived.notify_all()
-        if any(path.startswith(prefix) for prefix in stall.throttled):
-            return web.json_response(
-                {"message": "Too Many Requests"}, status=429, headers={"Retry-After": "3600"}
-            )
-        if any(path.startswith(prefix) for prefix in stall.held):
-            await stall.release.wait()
-        if path.startswith("/replies/"):
-            return web.json_response([])
-        return web.Response(status=201)
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    box.append(Stall(server))
-    try:
-        yield box[0]
-    finally:
-        box[0].release.set()
-        await server.close()
+def stall(recorder: Recorder) -> Recorder:
+    """The recorder as these tests want it: 201 to every change, no replies."""
+    recorder.status = 201
+    recorder.answers["/replies/"] = (200, [])
+    return recorder
 
 
 async def outcomes(calls: Sequence[asyncio.Future[Any]]) -> list[type[BaseException] | None]:
@@ -274,7 +219,7 @@ class GatedClock:
         self.now += seconds
 
 
-async def test_aclose_while_calls_wait_in_the_rate_limiter(stall: Stall) -> None:
+async def test_aclose_while_calls_wait_in_the_rate_limiter(stall: Recorder) -> None:
     clock = GatedClock()
     bucket = TokenBucket(1.0, 1, clock=clock, sleep=clock.sleep)
     client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=bucket)
@@ -288,7 +233,7 @@ async def test_aclose_while_calls_wait_in_the_rate_limiter(stall: Stall) -> None
     assert bucket.waiting == 0
 
 
-async def test_aclose_during_a_429_pause_and_a_retry_wait(stall: Stall) -> None:
+async def test_aclose_during_a_429_pause_and_a_retry_wait(stall: Recorder) -> None:
     stall.throttled.add("/likes/")
     retry = RetryPolicy(max_retries=3, max_retry_after=7200)
     client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None, max_retries=retry)
@@ -305,7 +250,7 @@ async def test_aclose_during_a_429_pause_and_a_retry_wait(stall: Stall) -> None:
 
 
 async def test_aclose_while_requests_are_on_the_wire_or_wait_for_a_connection(
-    stall: Stall,
+    stall: Recorder,
 ) -> None:
     stall.held.add("/replies/")
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
@@ -321,7 +266,7 @@ async def test_aclose_while_requests_are_on_the_wire_or_wait_for_a_connection(
     assert stall.hits == [f"GET /replies/{MINT}"]
 
 
-async def test_aclose_closes_its_own_session_under_a_request(stall: Stall) -> None:
+async def test_aclose_closes_its_own_session_under_a_request(stall: Recorder) -> None:
     stall.held.add("/replies/")
     client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None, max_retries=0)
     call = asyncio.ensure_future(client.get_replies(MINT))
@@ -331,7 +276,7 @@ async def test_aclose_closes_its_own_session_under_a_request(stall: Stall) -> No
     assert stall.hits == [f"GET /replies/{MINT}"]  # and no retry
 
 
-async def test_a_given_session_closed_by_its_owner_under_a_request(stall: Stall) -> None:
+async def test_a_given_session_closed_by_its_owner_under_a_request(stall: Recorder) -> None:
     stall.held.add("/replies/")
     session = aiohttp.ClientSession()
     async with AsyncPumpFunClient(
@@ -343,7 +288,7 @@ async def test_a_given_session_closed_by_its_owner_under_a_request(stall: Stall)
         assert await outcomes([call]) == [ClientClosedError]
 
 
-async def test_aclose_while_calls_wait_for_a_wallet_sign_in(stall: Stall) -> None:
+async def test_aclose_while_calls_wait_for_a_wallet_sign_in(stall: Recorder) -> None:
     stall.held.add("/auth/login")
     client = AsyncPumpFunClient(
         base_url=stall.url, wallet=Wallet.generate(), rate_limit=None, max_retries=0
@@ -356,7 +301,7 @@ async def test_aclose_while_calls_wait_for_a_wallet_sign_in(stall: Stall) -> Non
     assert stall.hits == ["POST /auth/login"]
 
 
-async def test_aclose_while_a_captcha_provider_works(stall: Stall) -> None:
+async def test_aclose_while_a_captcha_provider_works(stall: Recorder) -> None:
     asked, answer = asyncio.Event(), asyncio.Event()
 
     async def provider() -> str:
@@ -373,7 +318,7 @@ async def test_aclose_while_a_captcha_provider_works(stall: Stall) -> None:
     assert stall.hits == []
 
 
-async def test_aclose_gives_back_a_redis_grant_that_arrives_too_late(stall: Stall) -> None:
+async def test_aclose_gives_back_a_redis_grant_that_arrives_too_late(stall: Recorder) -> None:
     pytest.importorskip("redis")
     from pumpfun_async import RedisRateLimiter
 
@@ -418,7 +363,7 @@ async def test_aclose_gives_back_a_redis_grant_that_arrives_too_late(stall: Stal
     assert stall.hits == []
 
 
-async def test_a_callers_own_cancellation_stays_a_cancellation(stall: Stall) -> None:
+async def test_a_callers_own_cancellation_stays_a_cancellation(stall: Recorder) -> None:
     clock = GatedClock()
     bucket = TokenBucket(1.0, 1, clock=clock, sleep=clock.sleep)
     client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=bucket)
@@ -433,7 +378,7 @@ async def test_a_callers_own_cancellation_stays_a_cancellation(stall: Stall) -> 
     assert await outcomes([cancelled, plain]) == [asyncio.CancelledError, ClientClosedError]
 
 
-async def test_aclose_is_idempotent_and_safe_to_call_concurrently(stall: Stall) -> None:
+async def test_aclose_is_idempotent_and_safe_to_call_concurrently(stall: Recorder) -> None:
     stall.held.add("/likes/")
     client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None, max_retries=0)
     call = asyncio.ensure_future(client.like(MINT))
@@ -449,7 +394,7 @@ async def test_aclose_is_idempotent_and_safe_to_call_concurrently(stall: Stall) 
     assert stall.hits == [f"POST /likes/{MINT}"]
 
 
-async def test_aclose_stops_a_bulk_call_and_an_iterator(stall: Stall) -> None:
+async def test_aclose_stops_a_bulk_call_and_an_iterator(stall: Recorder) -> None:
     stall.held.update({"/likes/", "/replies/"})
     client = AsyncPumpFunClient(TOKEN, base_url=stall.url, rate_limit=None)
     mints = [str(n) for n in range(20)]  # reply ids: valid like targets
@@ -467,7 +412,7 @@ async def test_aclose_stops_a_bulk_call_and_an_iterator(stall: Stall) -> None:
     assert len(stall.hits) == 5  # four likes and one page, and nothing after the close
 
 
-async def test_aclose_from_inside_a_call(stall: Stall) -> None:
+async def test_aclose_from_inside_a_call(stall: Recorder) -> None:
     """A captcha provider that closes the client: its own call ends ClientClosedError too."""
     clients: list[AsyncPumpFunClient] = []
 

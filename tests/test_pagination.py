@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aioresponses import aioresponses
@@ -14,9 +14,8 @@ from .conftest import BASE, MINT, sent
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(require_captcha=False) as emulator:
-        yield emulator
+def emulator_options() -> dict[str, Any]:
+    return {"require_captcha": False}
 
 
 async def test_iter_replies_walks_every_page(emu: Emulator) -> None:

@@ -1,70 +1,203 @@
-"""The README's examples compile, and the async ones run (against aioresponses, not the network)."""
+"""Every Python block of the README runs, as it is, against the emulator.
+
+Each block is a whole program (its imports, its ``main()``): it runs as ``__main__`` with
+``$PUMPFUN_BASE_URL`` pointing at a fresh emulator. The pytest examples run under pytest
+itself, in a project configured exactly as the README shows.
+"""
 
 from __future__ import annotations
 
-import ast
 import asyncio
+import contextlib
+import os
 import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
-from pumpfun_async import DEFAULT_BASE_URL
-from pumpfun_async.testing import Emulator
+from pumpfun_async import Wallet
+from pumpfun_async.testing import DOCS_MINT, Emulator, Fault
+from pumpfun_async.testing._faults import THROTTLED_BODY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
-MINT = "CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump"
+TEXT = README.read_text(encoding="utf-8")
+BLOCKS: list[str] = re.findall(r"```python\n(.*?)```", TEXT, re.DOTALL)
+TOML: list[str] = re.findall(r"```toml\n(.*?)```", TEXT, re.DOTALL)
+PYTEST_EXAMPLES = [b for b in BLOCKS if "def test_" in b]
+PROGRAMS = [b for b in BLOCKS if "def test_" not in b]
+# Only a guard against a hang: no assertion depends on how long anything takes.
+GUARD = 120
+
+OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
+
+
+def _name(block: str) -> str:
+    """A block's test id: the first function it defines other than ``main``, else the last
+    name it imports from pumpfun_async."""
+    defines: list[str] = re.findall(r"^(?:async )?def (\w+)", block, re.M)
+    defined = [d for d in defines if d != "main"]
+    if defined:
+        return defined[0]
+    imported: list[str] = re.findall(r"^from pumpfun_async import (.+)$", block, re.M)
+    assert imported, block
+    return imported[-1].split(",")[-1].strip()
+
+
+def _the(name: str) -> str:
+    (block,) = (b for b in PROGRAMS if _name(b) == name)
+    return block
 
 
 def test_readme_has_examples() -> None:
-    assert len(BLOCKS) >= 3
+    assert len(PROGRAMS) >= 10
+    assert len(PYTEST_EXAMPLES) >= 2
 
 
-@pytest.mark.parametrize("source", BLOCKS)
-def test_examples_compile(source: str) -> None:
-    compile(source, str(README), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+def run_block(block: str, emu: Emulator, monkeypatch: pytest.MonkeyPatch, token: str) -> None:
+    """Run ``block`` as a script whose environment points at ``emu``."""
+    monkeypatch.setenv("PUMPFUN_BASE_URL", emu.url)
+    monkeypatch.setenv("PUMPFUN_CLIENT_KEY", emu.client_key)
+    if token:
+        monkeypatch.setenv("PUMPFUN_TOKEN", token)
+    exec(compile(block, str(README), "exec"), {"__name__": "__main__"})
 
 
-def test_async_bot_example_runs(mocked: aioresponses, capsys: pytest.CaptureFixture[str]) -> None:
-    base = DEFAULT_BASE_URL
-    reply = {"id": 1, "mint": MINT, "text": "gm", "username": "anon", "total_likes": 2}
-    mocked.post(f"{base}/likes/{MINT}", status=201)
-    mocked.post(f"{base}/bookmarks/items/add", status=201)
-    mocked.get(
-        f"{base}/replies/{MINT}?limit=50&offset=0",
-        payload={"replies": [reply], "hasMore": True, "offset": 0},
-    )
-    mocked.get(f"{base}/replies/{MINT}?limit=50&offset=50", payload={"replies": []})
-    mocked.post(
-        f"{base}/replies", status=429, payload={"statusCode": 429}, headers={"Retry-After": "600"}
-    )
-    source = next(b for b in BLOCKS if "asyncio.run(main())" in b)
-    namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(source, str(README), "exec"), namespace)
+Setup = Callable[[Emulator, pytest.MonkeyPatch, Path], AbstractContextManager[object]]
+
+
+@contextlib.contextmanager
+def _no_setup(emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    yield
+
+
+@contextlib.contextmanager
+def _keypair_at_home(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / ".config" / "solana" / "id.json"
+    path.parent.mkdir(parents=True)
+    Wallet.generate().to_keypair_file(path)
+    yield
+
+
+@contextlib.contextmanager
+def _reply_throttled(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    emu.add_fault("create_reply", Fault.http_status(429, THROTTLED_BODY, {"Retry-After": "600"}))
+    yield
+
+
+@contextlib.contextmanager
+def _second_like_fails(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    emu.add_fault(f"POST /likes/{OTHER}", "status:404")
+    yield
+
+
+@contextlib.contextmanager
+def _redis(emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    pytest.importorskip("redis")
+    from .test_redis import _redis_server  # skips unless redis-server is installed (or CI)
+
+    with _redis_server(tmp_path) as (_, port):
+        monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
+        yield
+
+
+# What each program needs besides the emulator, and what it prints.
+EXPECTED: dict[str, tuple[Setup, list[str]]] = {
+    "RateLimitError": (_reply_throttled, ["slow down; retry after 600.0 seconds"]),
+    "print_thread": (_no_setup, []),
+    "like_as": (_keypair_at_home, ["signed in as "]),
+    "solve_captcha": (_no_setup, []),
+    "like_all": (_second_like_fails, [f"{OTHER} failed: HTTP 404: Injected 404"]),
+    "like_everything": (_no_setup, []),
+    "like_daily": (_no_setup, ["0 calls skipped"]),
+    "TokenBucket": (_no_setup, []),
+    "worker": (_redis, []),
+    "export_queue": (_no_setup, [" reports"]),
+    "PumpFunClient": (_no_setup, ["["]),
+}
+
+
+def test_every_program_is_checked() -> None:
+    assert sorted(_name(b) for b in PROGRAMS) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_program_runs(
+    name: str,
+    pumpfun_emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    setup, expected = EXPECTED[name]
+    monkeypatch.chdir(tmp_path)
+    block = _the(name)
+    token = "" if "Wallet" in block else sorted(pumpfun_emulator.admin_tokens)[0]
+    with setup(pumpfun_emulator, monkeypatch, tmp_path):
+        run_block(block, pumpfun_emulator, monkeypatch, token)
     out = capsys.readouterr().out
-    assert "1 anon gm 2" in out
-    assert "retry after 600.0 seconds" in out
+    for text in expected:
+        assert text in out
+    assert pumpfun_emulator.requests, "the example never reached the emulator"
+    assert all(r.status is not None and r.status < 500 for r in pumpfun_emulator.requests)
 
 
-def test_bulk_example_runs(mocked: aioresponses, capsys: pytest.CaptureFixture[str]) -> None:
-    ok, bad = MINT, "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr"
-    mocked.post(f"{DEFAULT_BASE_URL}/likes/{ok}", status=201)
-    mocked.post(f"{DEFAULT_BASE_URL}/likes/{bad}", status=404, payload={"message": "Not Found"})
-    source = next(b for b in BLOCKS if "asyncio.gather" in b)
-    namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(source, str(README), "exec"), namespace)
-    asyncio.run(namespace["like_all"]([ok, bad]))
-    out = capsys.readouterr().out
-    assert f"{bad} failed: HTTP 404: Not Found" in out
-    assert f"{ok} failed" not in out
+def test_the_first_example_does_everything_it_shows(
+    pumpfun_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def reply_gm() -> None:
+        async with pumpfun_emulator.client() as client:
+            await client.create_reply(DOCS_MINT, "gm")
+
+    asyncio.run(reply_gm())
+    with _reply_throttled(pumpfun_emulator, monkeypatch, Path()):
+        run_block(_the("RateLimitError"), pumpfun_emulator, monkeypatch, "")
+    operations = [r.endpoint for r in pumpfun_emulator.requests[1:]]
+    assert operations == ["like", "add_bookmark_items", "get_replies", "create_reply"]
+    shown = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"\d+ \S+ gm 0", shown[0]), shown  # id, username, text, likes
+    assert shown[1:] == ["slow down; retry after 600.0 seconds"]
 
 
-def test_plugin_example_runs(pumpfun_emulator: Emulator) -> None:
-    source = next(b for b in BLOCKS if "pumpfun_emulator" in b)
-    namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(source, str(README), "exec"), namespace)
-    asyncio.run(namespace["test_bot_likes_through_a_503"](pumpfun_emulator))
-    assert len(pumpfun_emulator.requests) == 2
+def test_the_state_cache_example_skips_on_its_second_run(
+    pumpfun_emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    token = sorted(pumpfun_emulator.admin_tokens)[0]
+    run_block(_the("like_daily"), pumpfun_emulator, monkeypatch, token)
+    run_block(_the("like_daily"), pumpfun_emulator, monkeypatch, token)
+    assert capsys.readouterr().out.splitlines() == ["0 calls skipped", "2 calls skipped"]
+    assert len(pumpfun_emulator.requests_for("like")) == 2
+
+
+def test_pytest_examples_pass_with_the_configuration_shown(tmp_path: Path) -> None:
+    (config,) = (t for t in TOML if "[tool.pytest.ini_options]" in t)
+    (tmp_path / "pyproject.toml").write_text(config, encoding="utf-8")
+    for number, block in enumerate(PYTEST_EXAMPLES):
+        (tmp_path / f"test_example_{number}.py").write_text(block, encoding="utf-8")
+    env: dict[str, Any] = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=GUARD,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(PYTEST_EXAMPLES)} passed" in done.stdout

@@ -21,21 +21,18 @@ from pumpfun_async import (
     Timeout,
     TokenBucket,
     TransportError,
+    ValidationError,
 )
-from pumpfun_async.testing import DOCS_MINT, Emulator, Fault
+from pumpfun_async._endpoints import RouteGroup
+from pumpfun_async.testing import DOCS_MINT, Emulator, Fault, is_testing, set_testing
 from pumpfun_async.testing._faults import THROTTLED_BODY
 
-from .conftest import BASE, MINT, TOKEN, sent
+from .conftest import BASE, MINT, OTHER, TOKEN, sent, until
 from .test_ratelimit import FakeTime
 
-OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
 FAST = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.05)
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator() as emulator:
-        yield emulator
+# Only a guard against a hang: no assertion depends on how long anything takes.
+GUARD = 30.0
 
 
 @pytest.fixture
@@ -94,8 +91,7 @@ async def test_a_429_pauses_its_whole_route_group(emu: Emulator) -> None:
     emu.add_fault("like", throttled("0.4"))
     async with emu.client(max_retries=FAST) as client:
         first = asyncio.create_task(client.like(DOCS_MINT))
-        while not statuses(emu, "like"):  # noqa: ASYNC110 - the emulator has no event for it
-            await asyncio.sleep(0.005)
+        await until(lambda: bool(statuses(emu, "like")), turns=100_000)
         throttled_at = emu.requests_for("like")[0].received_at
         await client.get_replies(DOCS_MINT)  # another group is not paused
         await client.unlike(OTHER)  # same group: waits for the pause
@@ -239,27 +235,30 @@ async def test_a_retried_reply_gets_a_fresh_captcha(emu: Emulator) -> None:
 
 
 async def test_gathered_burst_stays_within_the_configured_rate(emu: Emulator) -> None:
-    # The bucket runs on virtual time (its clock moves only when it sleeps), so the schedule
-    # it grants the gathered calls is exact however loaded the machine is.
     rate, capacity, count = 100.0, 5, 40
-    fake = FakeTime()
+    fake = FakeTime()  # the bucket's clock: it moves only when the bucket sleeps
     bucket = fake.bucket(rate, capacity)
-    granted: list[float] = []
+    let_through: list[float] = []
 
-    class Recording:
+    class Stamped:
+        """The bucket, noting the (fake) time at which it lets each request go."""
+
         async def acquire(self) -> None:
             await bucket.acquire()
-            granted.append(fake.now)
+            let_through.append(fake.clock())
 
-    async with emu.client(rate_limit=Recording()) as client:
+    async with emu.client(rate_limit=Stamped()) as client:
         await asyncio.gather(*(client.like(DOCS_MINT) for _ in range(count)))
-    assert len(emu.requests_for("like")) == count == len(granted)
-    # No window of w seconds holds more than capacity + rate * w grants.
+    assert len(emu.requests_for("like")) == count
+    arrivals = sorted(let_through)
+    assert len(arrivals) == count
+    # However the loop schedules them, no window of w seconds holds more than
+    # capacity + rate * w requests (one spare for the edges of the window).
     window = 0.1
-    for index, start in enumerate(granted):
-        inside = sum(1 for t in granted[index:] if t - start <= window + 1e-9)
-        assert inside <= capacity + rate * window
-    assert granted[-1] - granted[0] == pytest.approx((count - capacity) / rate)
+    for index, start in enumerate(arrivals):
+        inside = sum(1 for t in arrivals[index:] if t - start <= window)
+        assert inside <= capacity + rate * window + 1
+    assert arrivals[-1] - arrivals[0] >= (count - capacity) / rate * 0.9
 
 
 async def test_route_group_limiters(emu: Emulator) -> None:
@@ -303,11 +302,91 @@ async def test_each_retry_is_logged_without_secrets(
         assert "test-client-key" not in line
 
 
+# Backoffs no test could sit through: only the testing switch lets these calls finish.
+HOUR = RetryPolicy(max_retries=3, initial_backoff=3600.0, max_backoff=3600.0)
+
+
+def retry_waits(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The wait each logged retry announced ("0.00"), in order."""
+    lines = [r.getMessage() for r in caplog.records if r.name == "pumpfun_async"]
+    return [line.split(" in ")[1].split(" s ")[0] for line in lines if line.startswith("retrying")]
+
+
+async def test_set_testing_makes_a_users_own_client_retry_at_once(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pumpfun_async")
+    emu.add_fault("like", "status:503", times=2)
+    emu.add_fault("unlike", throttled("100"))
+    async with AsyncPumpFunClient(
+        "user-token", base_url=emu.url, max_retries=HOUR, rate_limit=None
+    ) as client:
+        with set_testing():
+            await asyncio.wait_for(client.like(DOCS_MINT), GUARD)
+            await asyncio.wait_for(client.unlike(DOCS_MINT), GUARD)  # Retry-After: 100
+        # The 429 paused the likes group for no time at all, not for the server's 100 s.
+        assert client._transport._shared.paused_until[RouteGroup.LIKES] <= time.monotonic()
+    assert statuses(emu, "like") == [503, 503, 201]
+    assert statuses(emu, "unlike") == [429, 200]
+    assert retry_waits(caplog) == ["0.00", "0.00", "0.00"]
+
+
+async def test_without_set_testing_the_same_client_would_wait(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pumpfun_async")
+    emu.add_fault("unlike", throttled("100"))
+    announced = asyncio.Event()
+    logger = logging.getLogger("pumpfun_async")
+    handler = logging.Handler()
+    handler.emit = lambda record: (  # type: ignore[method-assign]
+        announced.set() if record.getMessage().startswith("retrying") else None
+    )
+    logger.addHandler(handler)
+    try:
+        async with AsyncPumpFunClient(
+            "user-token", base_url=emu.url, max_retries=HOUR, rate_limit=None
+        ) as client:
+            call = asyncio.create_task(client.unlike(DOCS_MINT))
+            await asyncio.wait_for(announced.wait(), GUARD)  # the retry is announced ...
+            assert not call.done()  # ... and the call sleeps through the server's 100 s
+            call.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await call
+    finally:
+        logger.removeHandler(handler)
+    assert retry_waits(caplog) == ["100.00"]
+
+
+async def test_the_emulators_clients_never_back_off(emu: Emulator) -> None:
+    async with emu.client() as default, emu.client(max_retries=5) as five:
+        assert default.retry_policy == RetryPolicy(max_retries=3, initial_backoff=0.0)
+        assert five.retry_policy == RetryPolicy(max_retries=5, initial_backoff=0.0)
+    async with emu.client(max_retries=HOUR) as given:
+        assert given.retry_policy is HOUR  # a policy passed in is the caller's choice
+    with pytest.raises(ValidationError, match="max_retries"):
+        emu.client(max_retries=-1)
+    assert is_testing() is False  # a per-client setting: nothing global was switched
+
+
+async def test_the_emulators_clients_retry_a_503_at_once(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pumpfun_async")
+    emu.add_fault("like", "status:503", times=3)
+    async with emu.client() as client:
+        await client.like(DOCS_MINT)
+    assert statuses(emu, "like") == [503, 503, 503, 201]
+    assert retry_waits(caplog) == ["0.00", "0.00", "0.00"]
+
+
 async def test_with_options_shares_the_session(emu: Emulator) -> None:
     bucket = TokenBucket(1000, 1000)
     async with emu.client(rate_limit=bucket, max_retries=0) as client:
         await client.like(DOCS_MINT)
-        patient = client.with_options(timeout=120, max_retries=5)
+        patient = client.with_options(
+            timeout=120, max_retries=RetryPolicy(max_retries=5, initial_backoff=0)
+        )
         assert (patient.timeout.total, patient.max_retries) == (120, 5)
         assert (client.timeout.total, client.max_retries) == (30.0, 0)
         assert patient.rate_limit["all"] is bucket

@@ -27,6 +27,7 @@ from pumpfun_async import (
     ValidationError,
 )
 from pumpfun_async._responses import parse_retry_after
+from pumpfun_async.testing import is_testing, set_testing
 
 LOW = 0.0
 HIGH = 0.999999  # just below the top of random.random()'s [0, 1)
@@ -327,3 +328,83 @@ def test_unreadable_retry_after_is_absent_or_a_finite_wait(value: str) -> None:
 def test_a_retry_after_date_beyond_datetime_is_treated_as_absent() -> None:
     assert parse_retry_after("Wed, 21 Oct 99999999999 07:28:00 GMT") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 +99999999999999999999") is None
+
+
+# ------------------------------------------------------------------------------ testing switch
+
+
+def test_testing_is_off_by_default() -> None:
+    assert is_testing() is False
+    error = RateLimitError("x", status=429, retry_after=5.0)
+    assert RetryPolicy().delay(0, error) == 5.0
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ServerError("x", status=503),
+        ConnectError("x"),
+        RequestTimeoutError("x"),
+        RateLimitError("x", status=429),
+        RateLimitError("x", status=429, retry_after=5.0),
+        RateLimitError("x", status=429, retry_after=120.0),
+    ],
+    ids=lambda e: f"{type(e).__name__}-{getattr(e, 'retry_after', None)}",
+)
+def test_testing_waits_zero_seconds(error: PumpFunError) -> None:
+    policy = RetryPolicy(initial_backoff=0.5, max_backoff=30.0)
+    waits = [policy.delay(4, error, rng=rng_of(1.0))]
+    with set_testing():
+        assert is_testing() is True
+        waits.append(policy.delay(4, error, rng=rng_of(1.0)))
+    waits.append(policy.delay(4, error, rng=rng_of(1.0)))
+    assert waits[1] == 0.0
+    assert waits[0] == waits[2]
+    assert waits[0] is not None
+    assert waits[0] > 0
+
+
+def test_testing_still_gives_up_on_a_retry_after_above_the_cap() -> None:
+    with set_testing():
+        assert RetryPolicy().delay(0, RateLimitError("x", status=429, retry_after=121.0)) is None
+
+
+def test_testing_leaves_what_is_retried_alone() -> None:
+    policy = RetryPolicy()
+    with set_testing():
+        assert policy.should_retry(ServerError("x", status=503), idempotent=True)
+        assert not policy.should_retry(ServerError("x", status=503), idempotent=False)
+        assert not policy.should_retry(BadRequestError("x", status=400), idempotent=True)
+
+
+def test_set_testing_without_with_stays_until_turned_off() -> None:
+    try:
+        set_testing()
+        assert is_testing() is True
+        set_testing(True)
+        assert is_testing() is True
+    finally:
+        set_testing(False)
+    assert is_testing() is False
+
+
+def test_set_testing_context_restores_the_previous_value() -> None:
+    with set_testing(True):
+        with set_testing(False):
+            assert is_testing() is False
+        assert is_testing() is True
+        with pytest.raises(KeyError), set_testing(False):
+            raise KeyError("x")
+        assert is_testing() is True  # restored on the way out of an error too
+    assert is_testing() is False
+
+
+@pytest.mark.parametrize("value", [1, 0, None, "yes"])
+def test_set_testing_wants_a_bool(value: Any) -> None:
+    with pytest.raises(ValidationError, match="on"):
+        set_testing(value)
+    assert is_testing() is False
+
+
+def test_set_testing_context_repr_names_what_it_restores() -> None:
+    assert repr(set_testing(False)) == "<set_testing context, restores testing=False>"

@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -52,9 +52,8 @@ def wallet() -> Wallet:
 
 
 @pytest.fixture
-async def emu(clock: Clock) -> AsyncIterator[Emulator]:
-    async with Emulator(require_captcha=False, wall_clock=clock, token_lifetime=LIFETIME) as e:
-        yield e
+def emulator_options(clock: Clock) -> dict[str, Any]:
+    return {"require_captcha": False, "wall_clock": clock, "token_lifetime": LIFETIME}
 
 
 def signed_in_client(

@@ -37,7 +37,8 @@ from pumpfun_async._sync import _submit, _wait, sync_method_names, sync_property
 from pumpfun_async._tools.sync_stub import STUB_PATH, render
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
-OTHER = "MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cwpump"
+from .conftest import OTHER
+
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 

@@ -24,7 +24,7 @@ from pumpfun_async import (
 from pumpfun_async._validate import check_like_target
 from pumpfun_async.testing import default_coins
 
-from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent
+from .conftest import BASE, CLIENT_KEY, MINT, TOKEN, sent, show
 
 Call = Callable[[AsyncPumpFunClient], Awaitable[object]]
 
@@ -223,7 +223,7 @@ BOOKMARK_LIST_CALLS: dict[str, Callable[[AsyncPumpFunClient, Any], Awaitable[obj
 @pytest.mark.parametrize(
     "ids",
     [[], (), iter([]), "default", "bookmark1", b"default", None, 5, ["bookmark1", "a/b"], [""]],
-    ids=repr,
+    ids=show,
 )
 async def test_bad_bookmark_id_list_rejected(
     client: AsyncPumpFunClient, mocked: aioresponses, name: str, ids: Any
@@ -232,7 +232,7 @@ async def test_bad_bookmark_id_list_rejected(
 
 
 @pytest.mark.parametrize(
-    "ids", [["bookmark1", "bookmark2"], ("default",), (i for i in ["bookmark1"])], ids=repr
+    "ids", [["bookmark1", "bookmark2"], ("default",), (i for i in ["bookmark1"])], ids=show
 )
 async def test_bookmark_id_lists_accepted(
     client: AsyncPumpFunClient, mocked: aioresponses, ids: Any
@@ -729,7 +729,7 @@ def test_token_from_environment_with_newline_rejected(monkeypatch: pytest.Monkey
         {"captcha": "tok"},
         {"captcha": _sync_provider("tok")},
     ],
-    ids=repr,
+    ids=show,
 )
 def test_good_constructor_arguments_accepted(kwargs: dict[str, Any]) -> None:
     AsyncPumpFunClient(token=TOKEN, **kwargs)

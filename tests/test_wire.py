@@ -5,68 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import attrs
 import orjson
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from pumpfun_async import APIError, AsyncPumpFunClient, ReportAction, ReportType
 from pumpfun_async._transport import USER_AGENT
 from pumpfun_async.endpoints import ENDPOINTS
 
-from .conftest import CLIENT_KEY, MINT, TOKEN
-
-
-@attrs.define
-class Seen:
-    method: str
-    raw_path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@attrs.define
-class Recorder:
-    server: TestServer
-    seen: list[Seen] = attrs.Factory(list)
-    reply: Any = None
-    status: int = 200
-
-    @property
-    def url(self) -> str:
-        return str(self.server.make_url("")).rstrip("/")
-
-    @property
-    def last(self) -> Seen:
-        assert len(self.seen) == 1, self.seen
-        return self.seen[0]
-
-
-@pytest.fixture
-async def recorder() -> AsyncIterator[Recorder]:
-    box: list[Recorder] = []
-
-    async def handler(request: web.Request) -> web.Response:
-        rec = box[0]
-        rec.seen.append(
-            Seen(request.method, request.raw_path, dict(request.headers), await request.read())
-        )
-        if rec.reply is None:
-            return web.Response(status=rec.status)
-        return web.Response(
-            status=rec.status, body=orjson.dumps(rec.reply), content_type="application/json"
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    box.append(Recorder(server))
-    try:
-        yield box[0]
-    finally:
-        await server.close()
+from .conftest import CLIENT_KEY, MINT, REPLY, REPORT, TOKEN, Recorder
 
 
 @pytest.fixture
@@ -77,8 +23,6 @@ async def wire_client(recorder: Recorder) -> AsyncIterator[AsyncPumpFunClient]:
 
 Call = Callable[[AsyncPumpFunClient], Awaitable[object]]
 
-REPLY = {"id": 1, "mint": MINT, "text": "Great project!", "user": "u", "timestamp": 1}
-REPORT = {"id": "r1", "targetId": "string", "type": "scam", "reason": "x", "done": False}
 
 # (call, method, raw path with query, JSON body or None) straight from the docs' curl lines.
 CASES: list[tuple[str, Call, str, str, dict[str, Any] | None]] = [
@@ -210,13 +154,13 @@ async def test_decoded_results_over_http(
     recorder.reply = {"replies": [REPLY], "hasMore": True, "offset": 0}
     page = await wire_client.get_replies(MINT)
     assert page.has_more
-    assert page.replies[0].text == "Great project!"
+    assert page.replies[0].text == REPLY["text"]
 
     recorder.reply = REPLY
     recorder.status = 201
     reply = await wire_client.create_reply(MINT, "Great project!")
     assert reply is not None
-    assert reply.id == 1
+    assert reply.id == REPLY["id"]
 
     recorder.reply = REPORT
     report = await wire_client.create_report("string", "scam", "x")

@@ -26,6 +26,7 @@ from aiohttp import web
 from pumpfun_async._client import AsyncPumpFunClient
 from pumpfun_async._endpoints import ENDPOINTS, LOGIN, Endpoint, RouteGroup
 from pumpfun_async._repr import robust_repr
+from pumpfun_async._retry import RetryPolicy
 from pumpfun_async._secrets import SECRET_HEADERS
 
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
@@ -316,12 +317,21 @@ class Emulator:
 
         It has the emulator's client key and a captcha provider that hands out fresh
         tokens, so every operation works out of the box, and no client-side rate limit (the
-        emulator's own limits are what ``set_rate_limit`` sets). ``admin=True`` uses an admin
-        token; ``None`` sends none, for a client that signs in with ``wallet=``. Other
-        keyword arguments go to the client.
+        emulator's own limits are what ``set_rate_limit`` sets). It retries as any client
+        does, but without backoff: ``max_retries=n`` (3 by default) becomes a
+        :class:`~pumpfun_async.RetryPolicy` with ``initial_backoff=0``, so a test never
+        sleeps through one. A ``Retry-After`` the emulator sends is still honoured (its
+        rate limits run on the real clock); a ``RetryPolicy`` passed in is used as it is.
+        This touches only the clients made here, unlike the process-wide
+        :func:`~pumpfun_async.testing.set_testing`. ``admin=True`` uses an admin token;
+        ``None`` sends none, for a client that signs in with ``wallet=``. Other keyword
+        arguments go to the client.
         """
         if admin:
             token = sorted(self.admin_tokens)[0]
+        retries = kwargs.get("max_retries", 3)
+        if isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0:
+            kwargs["max_retries"] = RetryPolicy(max_retries=retries, initial_backoff=0.0)
         kwargs.setdefault("client_key", self.client_key)
         kwargs.setdefault("rate_limit", None)
         kwargs.setdefault("captcha", lambda: uuid.uuid4().hex)
