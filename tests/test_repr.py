@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 import pumpfun_async
+import pumpfun_async.endpoints
 import pumpfun_async.testing
+import pumpfun_async.wallet
 from pumpfun_async import (
     APIError,
     AsyncPumpFunClient,
@@ -71,7 +73,8 @@ def bare(cls: Any) -> Any:
 
 def _public_classes() -> list[type[Any]]:
     names = [(pumpfun_async, n) for n in pumpfun_async.__all__]
-    names += [(pumpfun_async.testing, n) for n in pumpfun_async.testing.__all__]
+    for module in (pumpfun_async.testing, pumpfun_async.endpoints, pumpfun_async.wallet):
+        names += [(module, n) for n in module.__all__]
     found = {id(c): c for c in (getattr(module, name) for module, name in names)}
     # An Enum member cannot exist uninitialised: Enum.__new__ needs its value.
     classes = [c for c in found.values() if isinstance(c, type) and not issubclass(c, enum.Enum)]
@@ -334,8 +337,8 @@ def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
         if "__repr__" in vars(cls) and not issubclass(cls, BaseException)
     }
     assert own_repr - covered == {
-        pumpfun_async.Endpoint,
-        pumpfun_async.SignIn,
+        pumpfun_async.endpoints.Endpoint,
+        pumpfun_async.wallet.SignIn,
         pumpfun_async.testing.IssuedToken,
         pumpfun_async.testing.RecordedRequest,
     }  # attrs records built by the SDK itself: covered by the __new__ case only

@@ -6,7 +6,7 @@
     pumpfun --json get-replies CxLHsqvjfisgPAGwcZJsTn6nzZXJLxmVYM7v9pump --limit 5
     python -m pumpfun_async get-reports --type scam --no-done
 
-The API subcommands are generated from :data:`pumpfun_async.ENDPOINTS` and the signatures,
+The API subcommands are generated from :data:`pumpfun_async.endpoints.ENDPOINTS` and the signatures,
 type hints and docstrings of :class:`~pumpfun_async.AsyncPumpFunClient` (see ``_commands``),
 so a new client method gets its subcommand by being added to ``ENDPOINTS``.
 
