@@ -44,6 +44,7 @@ import orjson
 from _common import DOCS_HEADERS, MINT, TOKEN, Chart, Goal, Section, server_process, standalone
 from _common import version as package_version
 from aiohttp import web
+from bench_decode import MsgspecRepliesPage, MsgspecReply
 
 from pumpfun_async import AsyncPumpFunClient, RepliesPage
 
@@ -118,27 +119,9 @@ def _serve(port: multiprocessing.Queue[int], body: bytes) -> None:
 # ------------------------------------------------------------------------ the plain client
 
 
-class PlainReply(msgspec.Struct, frozen=True):
-    id: int
-    mint: str
-    text: str
-    user: str | None = None
-    timestamp: int | None = None
-    file_uri: str | None = None
-    total_likes: int = 0
-    hidden: bool = False
-    username: str | None = None
-    profile_image: str | None = None
-    liked_by_user: bool | None = None
-    is_buy: bool | None = None
-    sol_amount: float | None = None
-
-
-class PlainPage(msgspec.Struct, frozen=True):
-    replies: list[PlainReply] = []
-    has_more: bool = msgspec.field(default=False, name="hasMore")
-    offset: int = 0
-
+# The same msgspec structs the decoding benchmark measures: the fields the SDK's models have.
+PlainReply = MsgspecReply
+PlainPage = MsgspecRepliesPage
 
 _FIELDS = tuple(PlainReply.__struct_fields__)
 
