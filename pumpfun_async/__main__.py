@@ -14,7 +14,17 @@ def run() -> None:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)
-    sys.exit(main())
+    status = main()
+    if status == 130:
+        # A Ctrl-C can land while asyncio is still building a transport (Python 3.10): the
+        # half-built object, collected at exit, would print "Exception ignored" after the
+        # one error line. The process is ending; there is nothing left to report.
+        sys.unraisablehook = _ignore
+    sys.exit(status)
+
+
+def _ignore(unraisable: object) -> None:
+    """An unraisable-exception hook that reports nothing."""
 
 
 if __name__ == "__main__":
