@@ -189,23 +189,32 @@ def _not_found(target: int) -> NotFoundError:
     return NotFoundError("no such coin", status=404, body=None, method="POST", path=f"/{target}")
 
 
-async def test_fail_fast_starts_nothing_new_and_cancels_the_calls_in_flight() -> None:
-    # Four calls in flight: 0 fails, 1 and 2 succeed at the same moment, 3 never answers.
-    go = asyncio.Event()
-    started: list[int] = []
-    cancelled: list[int] = []
+class _Gated:
+    """Calls that wait for ``go``, target 3 never answering; ``failing`` raises once let go."""
 
-    async def call(target: int) -> None:
-        started.append(target)
+    def __init__(self, failing: int | None = None) -> None:
+        self.go = asyncio.Event()
+        self.started: list[int] = []
+        self.cancelled: list[int] = []
+        self.failing = failing
+
+    async def call(self, target: int) -> None:
+        self.started.append(target)
         try:
             if target == 3:
                 await asyncio.Event().wait()
-            await go.wait()
+            await self.go.wait()
         except asyncio.CancelledError:
-            cancelled.append(target)
+            self.cancelled.append(target)
             raise
-        if target == 0:
+        if target == self.failing:
             raise _not_found(target)
+
+
+async def test_fail_fast_starts_nothing_new_and_cancels_the_calls_in_flight() -> None:
+    # Four calls in flight: 0 fails, 1 and 2 succeed at the same moment, 3 never answers.
+    gated = _Gated(failing=0)
+    go, started, cancelled, call = gated.go, gated.started, gated.cancelled, gated.call
 
     before = set(asyncio.all_tasks())
     job = asyncio.ensure_future(
@@ -237,19 +246,8 @@ async def test_fail_fast_through_like_many_sends_no_new_request() -> None:
 
 async def test_a_progress_callback_that_raises_stops_the_batch_cleanly() -> None:
     # Its error propagates; nothing new starts, the calls in flight are cancelled.
-    go = asyncio.Event()
-    started: list[int] = []
-    cancelled: list[int] = []
-
-    async def call(target: int) -> None:
-        started.append(target)
-        try:
-            if target == 3:
-                await asyncio.Event().wait()
-            await go.wait()
-        except asyncio.CancelledError:
-            cancelled.append(target)
-            raise
+    gated = _Gated()
+    go, started, cancelled, call = gated.go, gated.started, gated.cancelled, gated.call
 
     def progress(done: int, total: int | None) -> None:
         if done == 1:
