@@ -284,7 +284,7 @@ def test_every_property_and_with_options_are_mirrored(emu: Emulator) -> None:
     assert {"base_url", "timeout", "max_retries", "rate_limit", "wallet", "closed"} <= set(
         async_properties
     )
-    bucket = TokenBucket(50, 5)
+    bucket = TokenBucket(50, 5, clock=lambda: 0.0)  # a frozen clock: nothing refills
     with make(emu, timeout=12, rate_limit=bucket) as client:
         assert client.base_url == emu.url
         assert client.timeout.total == 12
