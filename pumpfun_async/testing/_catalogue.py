@@ -6,6 +6,8 @@ import hashlib
 import itertools
 from typing import Any
 
+from .._extras import require
+
 __all__ = ["DOCS_MINT", "MAX_GENERATED_COINS", "default_coins", "generated_coins"]
 
 MAX_GENERATED_COINS = 100_000
@@ -63,12 +65,8 @@ def generated_coins(count: int) -> list[dict[str, Any]]:
         raise ValueError(f"count must be from 0 to {MAX_GENERATED_COINS:,}, not {count:,}")
     if not count:
         return []
-    try:
-        import base58
-    except ImportError as exc:
-        raise ImportError(
-            "generating coins needs the base58 package: pip install 'pumpfun-async[wallet]'"
-        ) from exc
+    require("generating coins", "wallet", "base58")
+    import base58
     taken = {row[0] for row in _ROWS}
     coins = []
     for number in range(1, count + 1):
