@@ -153,9 +153,10 @@ async def test_a_cancelled_call_lets_the_next_one_through(emu: Emulator) -> None
     emu.add_fault("like", "latency:0.5")
     async with emu.client(state_cache=cache) as client:
         first = asyncio.ensure_future(client.like(DOCS_MINT))
-        await asyncio.sleep(0.05)
+        await until(lambda: bool(emu.requests_for("like")), turns=100_000)  # in flight
         second = asyncio.ensure_future(client.like(DOCS_MINT))
-        await asyncio.sleep(0.01)
+        for _ in range(100):  # the second call reaches the cache and waits on the first
+            await asyncio.sleep(0)
         first.cancel()
         await second
         with pytest.raises(asyncio.CancelledError):
