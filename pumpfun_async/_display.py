@@ -443,6 +443,12 @@ class TableMixin:
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # IPython's pretty printer prefers a class's own __repr__ (attrs and robust_repr
+        # give each model one) to an inherited _repr_pretty_: so each class gets its own.
+        cls._repr_pretty_ = TableMixin._repr_pretty_  # type: ignore[method-assign]
+
     def __str__(self) -> str:
         return _display_or_repr(self, "text")
 
