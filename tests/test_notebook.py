@@ -1,7 +1,8 @@
 """Tables and DataFrames in a real Jupyter kernel, run through nbclient.
 
-The kernel is this test's own interpreter (a kernel spec written to a temporary directory
-names ``sys.executable``), so the test runs in whatever virtualenv runs pytest.
+The kernel is this test's own interpreter (a kernel spec written to a temporary directory,
+put first on ``JUPYTER_PATH``, names ``sys.executable``), so the test runs in whatever
+virtualenv runs pytest.
 """
 
 from __future__ import annotations
@@ -43,14 +44,14 @@ CELLS = [
     "print(df.dtypes.astype(str).to_json())\ntable(page.replies[-1:])",
     # 5: clean up
     "stack.close()\nclient.closed",
+    # 6: the kernel's interpreter
+    "import sys\nsys.executable",
 ]
 
 
-def _kernel_manager(tmp_path: Path) -> Any:
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-
-    spec_dir = tmp_path / "kernels" / "pumpfun-test"
+def _install_kernel_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A kernel spec that runs ``sys.executable``, found first through ``JUPYTER_PATH``."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / "pumpfun-test"
     spec_dir.mkdir(parents=True)
     spec = {
         "argv": [
@@ -66,21 +67,21 @@ def _kernel_manager(tmp_path: Path) -> Any:
         "env": {"IPYTHONDIR": str(tmp_path / "ipython")},  # no user profile or startup files
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    specs = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
-    return KernelManager(kernel_name="pumpfun-test", kernel_spec_manager=specs)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "pumpfun-test"
 
 
-def _run(tmp_path: Path) -> list[list[dict[str, Any]]]:
+def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    # nbclient makes (and so shuts down and closes) the kernel manager itself
     executor = nbclient.NotebookClient(
         notebook,
-        km=_kernel_manager(tmp_path),
+        kernel_name=_install_kernel_spec(tmp_path, monkeypatch),
         timeout=TIMEOUT,
         startup_timeout=TIMEOUT,
-        allow_errors=False,
     )
     executor.execute(cwd=str(tmp_path))
     return [cell.outputs for cell in notebook.cells]
@@ -93,8 +94,10 @@ def _result(outputs: list[dict[str, Any]]) -> dict[str, str]:
     return data
 
 
-def test_tables_and_a_dataframe_in_a_jupyter_kernel(tmp_path: Path) -> None:
-    outputs = _run(tmp_path)
+def test_tables_and_a_dataframe_in_a_jupyter_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = _run(tmp_path, monkeypatch)
     for cell in outputs:
         assert not [o for o in cell if o["output_type"] == "error"]
         assert not [o for o in cell if o.get("name") == "stderr"], cell  # nor a warning
@@ -130,3 +133,4 @@ def test_tables_and_a_dataframe_in_a_jupyter_kernel(tmp_path: Path) -> None:
     assert ESCAPED in listed["text/html"]
 
     assert _result(outputs[5])["text/plain"] == "True"
+    assert _result(outputs[6])["text/plain"] == repr(sys.executable)
