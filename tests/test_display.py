@@ -215,6 +215,37 @@ def test_a_new_model_gets_to_dict_and_tables_from_its_fields() -> None:
     assert str(page).splitlines()[0] == "Followers: 1 row · has_more=False"
 
 
+@attrs.frozen
+class Odd(ModelMixin):
+    """Values no model holds today, and a hint that cannot be resolved."""
+
+    blob: bytes = b"caf\xc3\xa9 \xff"
+    tags: frozenset[str] = frozenset({"a"})
+    pair: tuple[int, Tier] = (1, Tier.GOLD)
+    nested: Any = None
+    thing: Any = None
+    later: NotDefinedAnywhere | None = None  # type: ignore[name-defined]  # noqa: F821
+
+
+def test_to_dict_makes_every_value_json_ready() -> None:
+    result = BulkResult.from_items([BulkItem("a", True, {"k": (1, 2)})])
+    data = Odd(nested=result, thing=complex(1, 2)).to_dict()
+    assert data == {
+        "blob": "café \ufffd",
+        "tags": ["a"],
+        "pair": [1, "gold"],
+        "nested": {
+            "ok": True,
+            "items": [{"target": "a", "ok": True, "value": {"k": [1, 2]}, "error": None}],
+        },
+        "thing": "(1+2j)",
+        "later": None,
+    }
+    assert json.loads(json.dumps(data)) == data
+    # the hint of `later` cannot be resolved: the table still shows every column
+    assert table([Odd(later=3)]).columns == ("blob", "tags", "pair", "later")
+
+
 # ---------------------------------------------------------------------------- HTML
 
 
