@@ -19,6 +19,8 @@ if _typing.TYPE_CHECKING:
     from ._cache import StateCache
     from ._captcha import CaptchaProvider
     from ._client import AsyncPumpFunClient
+    from ._dataframe import to_dataframe
+    from ._display import Table, table
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
     from ._ratelimit import RateLimiter, TokenBucket
     from ._redis import RedisRateLimiter
@@ -76,12 +78,15 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "StateCache",
+    "Table",
     "Timeout",
     "TokenBucket",
     "TransportError",
     "ValidationError",
     "Wallet",
     "__version__",
+    "table",
+    "to_dataframe",
 ]
 
 # Where each public name lives. Importing the package loads none of these modules: the first
@@ -119,11 +124,14 @@ _MODULES = {
     "RetryPolicy": "_retry",
     "ServerError": "errors",
     "StateCache": "_cache",
+    "Table": "_display",
     "Timeout": "_options",
     "TokenBucket": "_ratelimit",
     "TransportError": "errors",
     "ValidationError": "errors",
     "Wallet": "_wallet",
+    "table": "_display",
+    "to_dataframe": "_dataframe",
 }
 
 

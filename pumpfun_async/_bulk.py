@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
+from ._display import ModelMixin, TableMixin
 from ._extras import missing_extra
 from ._repr import robust_repr
 from ._validate import check_bool, check_int
@@ -22,7 +23,7 @@ Progress = Callable[[int, "int | None"], object]
 
 @robust_repr
 @attrs.frozen
-class BulkItem(Generic[T]):
+class BulkItem(ModelMixin, Generic[T]):
     """The outcome for one target of a bulk call.
 
     Attributes:
@@ -50,11 +51,12 @@ class _Failed:
 _PENDING: Any = object()
 
 
-class BulkResult(Sequence[BulkItem[T]]):
+class BulkResult(TableMixin, Sequence[BulkItem[T]]):
     """The outcomes of a bulk call, one :class:`BulkItem` per target, in input order.
 
     It keeps two references per target and builds each :class:`BulkItem` when it is read,
-    so a result over 100,000 targets stays small.
+    so a result over 100,000 targets stays small. In Jupyter it shows as a table (and
+    ``str()`` gives one as text); ``repr()`` counts the outcomes.
     """
 
     __slots__ = ("_outcomes", "_targets")
@@ -117,6 +119,14 @@ class BulkResult(Sequence[BulkItem[T]]):
     def ok(self) -> bool:
         """Whether every call succeeded."""
         return not any(isinstance(o, _Failed) for o in self._outcomes)
+
+    def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
+        """The result as JSON-ready data: ``{"ok": ..., "items": [item.to_dict(), ...]}``.
+
+        Args:
+            raw: Include what the server sent in the items' values that are models.
+        """
+        return {"ok": self.ok, "items": [item.to_dict(raw=raw) for item in self]}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BulkResult):

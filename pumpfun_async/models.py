@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ._display import ModelMixin, PageMixin
 from ._repr import robust_repr
 
 __all__ = [
@@ -74,7 +75,7 @@ def _ms_to_datetime(value: int | None) -> datetime | None:
 # ones of most replies are (it probes each field; an unset slot raises, a missing key does not).
 @robust_repr
 @attrs.frozen(slots=False)
-class Reply:
+class Reply(ModelMixin):
     """A reply in a coin's thread.
 
     Attributes:
@@ -122,7 +123,7 @@ class Reply:
 
 @robust_repr
 @attrs.frozen
-class RepliesPage:
+class RepliesPage(PageMixin):
     """One page of a coin's reply thread, as returned by ``get_replies``.
 
     Iterating over the page, or taking its ``len()``, works on ``replies``.
@@ -149,7 +150,7 @@ class RepliesPage:
 
 @robust_repr
 @attrs.frozen
-class Coin:
+class Coin(ModelMixin):
     """A coin (token) as the API describes it; all but ``mint`` may be missing.
 
     Timestamps ending in ``_timestamp`` and ``last_reply`` are in milliseconds since the
@@ -205,7 +206,7 @@ class Coin:
 
 @robust_repr
 @attrs.frozen
-class Report:
+class Report(ModelMixin):
     """A content report, as created by a user and reviewed by admins.
 
     The server's report object has not been seen in public captures, so only ``id`` is
@@ -244,7 +245,7 @@ class Report:
 
 @robust_repr
 @attrs.frozen
-class ReportsPage:
+class ReportsPage(PageMixin):
     """One page of the admin report queue, as returned by ``get_reports``.
 
     Iterating over the page, or taking its ``len()``, works on ``reports``.

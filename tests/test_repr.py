@@ -260,6 +260,13 @@ def test_repr_of_bulk_results() -> None:
     assert safe_repr(result[1]).startswith("BulkItem(target='x', ok=False")
 
 
+def test_repr_of_tables() -> None:
+    reply = Reply(id=1, mint=DOCS_MINT, text="gm", raw={"secret_field": CAPTCHA})
+    assert safe_repr(pumpfun_async.table([reply])) == "Table(1 row, 5 columns)"
+    assert safe_repr(pumpfun_async.table([])) == "Table(0 rows, 0 columns)"
+    assert safe_repr(bare(pumpfun_async.Table)) == "Table(<not initialised>)"
+
+
 def test_repr_of_models_keeps_raw_out() -> None:
     raw = {"secret_field": CAPTCHA}
     reply = Reply(id=1, mint=DOCS_MINT, text="gm", raw=raw)
@@ -322,6 +329,7 @@ def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
         ReportsPage,
         RetryPolicy,
         StateCache,
+        pumpfun_async.Table,
         Timeout,
         TokenBucket,
         Wallet,
