@@ -169,8 +169,14 @@ class PumpFunClient:
         It shares this client's loop thread, session, secrets and, unless ``rate_limit`` is
         given, its rate limiters; closing either closes both.
         """
+        try:
+            client = self._client.with_options(**options)
+        except BaseException as error:
+            options = {}  # a proxy's password among them: reporters capture locals
+            forget_secrets(error)
+            raise
         view = copy.copy(self)
-        view._client = self._client.with_options(**options)
+        view._client = client
         view._options = {**self._options, **options}
         return view
 
