@@ -164,9 +164,9 @@ def _check_parts(url: URL, field: str) -> URL:
         if url.port is None:
             url = url.with_port(_SOCKS_DEFAULT_PORT)
         try:
-            require(f"{scheme}:// proxies", "socks", "aiohttp_socks")
+            require(f"a {scheme}:// proxy", "socks", "aiohttp_socks")
         except ImportError:
-            raise ValidationError(field, missing_extra(f"{scheme}:// proxies", "socks")) from None
+            raise ValidationError(field, missing_extra(f"a {scheme}:// proxy", "socks")) from None
     port = url.port  # yarl gives http(s) their default ports
     if port is None or not 0 < port < 65536:
         raise ValidationError(field, f"the proxy port must be from 1 to 65535, got {port}")

@@ -152,7 +152,8 @@ class PumpFunClient:
             bound = inspect.signature(AsyncPumpFunClient).bind(*args, **kwargs)
             root = AsyncPumpFunClient(**bound.arguments)  # checked now, in this thread
         except BaseException as error:
-            args, kwargs = (), {}  # the token among them: reporters capture locals
+            # The token and the proxy among them: reporters capture locals.
+            args, kwargs, bound = (), {}, None  # type: ignore[assignment]
             forget_secrets(error)
             raise
         self._kwargs = dict(bound.arguments)
