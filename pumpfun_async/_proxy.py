@@ -11,7 +11,7 @@ shown to a person (reprs, messages) uses :attr:`Proxy.shown`.
 from __future__ import annotations
 
 import asyncio
-import urllib.request
+import os
 from typing import Any
 
 import aiohttp
@@ -94,7 +94,7 @@ def proxy_option(value: str | None, trust_env: bool, base_url: str) -> Proxy:
         return _parse(value, "proxy")
     if not trust_env:
         return DIRECT
-    proxies = urllib.request.getproxies_environment()
+    proxies = _environment()
     url = URL(base_url)
     name = url.scheme if url.scheme in proxies else "all"
     found = proxies.get(name)
@@ -103,6 +103,26 @@ def proxy_option(value: str | None, trust_env: bool, base_url: str) -> Proxy:
     field = f"{name.upper()}_PROXY"
     # As requests and httpx: a bare host:port in the environment means an http:// proxy.
     return _parse(found if "://" in found else f"http://{found}", field)
+
+
+def _environment() -> dict[str, str]:
+    """The ``*_proxy`` variables by lower-case prefix (``"https"``, ``"no"``...), as urllib.
+
+    A lower-case name wins over its upper-case twin; empty values count as unset; under
+    CGI (``REQUEST_METHOD`` set) ``HTTP_PROXY`` may come from a request header, so it is
+    ignored ("httpoxy").
+    """
+    found: dict[str, str] = {}
+    for name, value in os.environ.items():
+        if value and name.lower().endswith("_proxy"):
+            key = name[:-6].lower()
+            if name.islower() or key not in found:
+                found[key] = value
+    if "REQUEST_METHOD" in os.environ:
+        found.pop("http", None)
+        if os.environ.get("http_proxy"):
+            found["http"] = os.environ["http_proxy"]
+    return found
 
 
 def _bypassed(url: URL, no_proxy: str) -> bool:

@@ -199,6 +199,9 @@ def test_what_the_client_shows_of_its_proxy() -> None:
             "http://p.test:1",
         ),
         ({"HTTP_PROXY": "http://p.test:1", "no_proxy": "127.0.0.1"}, "http://127.0.0.1:9", None),
+        # Under CGI, HTTP_PROXY may come from a request's Proxy header ("httpoxy").
+        ({"HTTP_PROXY": "http://p.test:1", "REQUEST_METHOD": "GET"}, "http://api.test", None),
+        ({"HTTP_PROXY": "", "ALL_PROXY": "http://p.test:2"}, "http://api.test", "http://p.test:2"),
     ],
 )
 def test_the_environments_proxy(
