@@ -53,16 +53,16 @@ class Proxy:
 
     url: URL | None
     source: str = "proxy"
+    #: Whether this is a SOCKS proxy (a connector of its own) rather than HTTP(S).
+    socks: bool = attrs.field(init=False, eq=False)
+    #: What goes as aiohttp's ``proxy=`` on each request (aiohttp reads its user info):
+    #: computed once, since the request path reads it on every request.
+    http_url: URL | None = attrs.field(init=False, eq=False)
 
-    @property
-    def socks(self) -> bool:
-        """Whether this is a SOCKS proxy (a connector of its own) rather than HTTP(S)."""
-        return self.url is not None and self.url.scheme in _SOCKS_SCHEMES
-
-    @property
-    def http_url(self) -> URL | None:
-        """What goes as aiohttp's ``proxy=`` on each request (aiohttp reads its user info)."""
-        return None if self.url is None or self.socks else self.url
+    def __attrs_post_init__(self) -> None:
+        socks = self.url is not None and self.url.scheme in _SOCKS_SCHEMES
+        object.__setattr__(self, "socks", socks)
+        object.__setattr__(self, "http_url", None if socks else self.url)
 
     @property
     def shown(self) -> str | None:
