@@ -30,6 +30,7 @@ from ._options import (
     secret_option,
 )
 from ._pagination import check_max_items, paginate
+from ._proxy import Proxy, proxy_option
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
 from ._secrets import forget_secrets
@@ -103,6 +104,12 @@ _REPORT_COMMENT = ENDPOINTS["report_comment"]
 _GET_REPORTS = ENDPOINTS["get_reports"]
 _UPDATE_REPORT = ENDPOINTS["update_report"]
 _DELETE_REPORT = ENDPOINTS["delete_report"]
+
+
+_SOCKS_NEEDS_OWN_SESSION = (
+    "a SOCKS proxy needs the client's own session: drop session=, or give that session "
+    "an aiohttp_socks.ProxyConnector yourself"
+)
 
 
 def _q(value: str) -> str:
@@ -179,8 +186,18 @@ class AsyncPumpFunClient:
             (16 MiB by default; after decompression). A larger ``Content-Length``, or more
             bytes than that, raises :class:`~pumpfun_async.ResponseTooLargeError` and closes
             the connection, so a broken or hostile server cannot exhaust memory.
+        proxy: A proxy to send every request through: ``http://host:port``,
+            ``http://user:password@host:port`` (``https://`` for TLS to the proxy), or
+            ``socks5://`` / ``socks5h://`` (the proxy resolves host names) with the ``socks``
+            extra. A proxy that refuses the request (HTTP 407, a failed SOCKS sign-in) or
+            cannot be reached raises :class:`~pumpfun_async.ProxyError`.
+        trust_env: Without ``proxy``, use the proxy the environment names, as requests and
+            httpx do: ``HTTPS_PROXY`` (or ``HTTP_PROXY`` for an ``http://`` base URL, then
+            ``ALL_PROXY``) unless ``NO_PROXY`` lists the API's host. ``False`` ignores them.
+            A given ``session`` keeps its own ``trust_env`` besides.
 
-    The token and client key never appear in ``repr()``, in exceptions or in log lines.
+    The token, the client key and the proxy's credentials never appear in ``repr()``, in
+    exceptions or in log lines.
     """
 
     def __init__(
@@ -197,6 +214,8 @@ class AsyncPumpFunClient:
         wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         try:
             token = secret_option(token, "PUMPFUN_TOKEN", "token")
@@ -209,6 +228,10 @@ class AsyncPumpFunClient:
                 raise ValidationError("wallet", "expected a pumpfun_async.Wallet")
             if state_cache is not None and not isinstance(state_cache, StateCache):
                 raise ValidationError("state_cache", "expected a StateCache or None")
+            route = proxy_option(proxy, trust_env, self._base_url)
+            if route.socks and session is not None:
+                raise ValidationError("proxy", _SOCKS_NEEDS_OWN_SESSION)
+            self._trust_env = trust_env
             self._captcha = captcha
             self._state = state_cache
             self._has_client_key = client_key is not None
@@ -223,9 +246,11 @@ class AsyncPumpFunClient:
                 session=session,
                 wallet=wallet,
                 max_response_bytes=max_response_bytes_option(max_response_bytes),
+                proxy=route,
             )
         except BaseException as error:
-            token = client_key = captcha = None  # error reporters capture this frame's locals
+            # Error reporters capture this frame's locals.
+            token = client_key = captcha = proxy = route = None
             forget_secrets(error)
             raise
 
@@ -257,6 +282,11 @@ class AsyncPumpFunClient:
         return self._transport.max_response_bytes
 
     @property
+    def proxy(self) -> str | None:
+        """The proxy requests go through, without its credentials; ``None`` for none."""
+        return self._transport.proxy.shown
+
+    @property
     def state_cache(self) -> StateCache | None:
         """The :class:`~pumpfun_async.StateCache` in use, if any."""
         return self._state
@@ -273,6 +303,8 @@ class AsyncPumpFunClient:
         max_retries: int | RetryPolicy | _Default = DEFAULT,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         max_response_bytes: int | _Default = DEFAULT,
+        proxy: str | _Default | None = DEFAULT,
+        trust_env: bool | _Default = DEFAULT,
     ) -> _ClientT:
         """A light copy with other options, for one slow call or a bulk job.
 
@@ -288,8 +320,19 @@ class AsyncPumpFunClient:
             max_retries: As for the constructor.
             rate_limit: As for the constructor; ``DEFAULT`` keeps the current limiters.
             max_response_bytes: As for the constructor.
+            proxy: As for the constructor; ``None`` drops a proxy given before (the
+                environment's then applies, unless ``trust_env`` is false).
+            trust_env: As for the constructor.
         """
+        try:
+            route = self._route(proxy, trust_env)
+        except BaseException as error:
+            proxy = route = None  # error reporters capture this frame's locals
+            forget_secrets(error)
+            raise
         view = copy.copy(self)
+        if route is not None:
+            view._trust_env = route[1]
         view._transport = self._transport.derive(
             timeout=None if isinstance(timeout, _Default) else Timeout.coerce(timeout),
             retry=None if isinstance(max_retries, _Default) else retry_option(max_retries),
@@ -297,8 +340,27 @@ class AsyncPumpFunClient:
             max_response_bytes=None
             if isinstance(max_response_bytes, _Default)
             else max_response_bytes_option(max_response_bytes),
+            proxy=None if route is None else route[0],
         )
         return view
+
+    def _route(
+        self, proxy: str | _Default | None, trust_env: bool | _Default
+    ) -> tuple[Proxy, bool] | None:
+        """``with_options``' proxy and ``trust_env``; ``None`` when neither changes."""
+        if isinstance(proxy, _Default) and isinstance(trust_env, _Default):
+            return None
+        trust = self._trust_env if isinstance(trust_env, _Default) else trust_env
+        current = self._transport.proxy
+        if isinstance(proxy, _Default) and current.url is not None and current.source == "proxy":
+            check_bool(trust, "trust_env")
+            route = current  # a proxy given explicitly stays
+        else:
+            given = None if isinstance(proxy, _Default) else proxy
+            route = proxy_option(given, trust, self._base_url)
+        if route.socks and not self._transport.owns_session:
+            raise ValidationError("proxy", _SOCKS_NEEDS_OWN_SESSION)
+        return route, trust
 
     @property
     def closed(self) -> bool:
@@ -345,6 +407,8 @@ class AsyncPumpFunClient:
         key = "<set>" if getattr(self, "_has_client_key", False) else None
         wallet = getattr(self, "_wallet", None)
         shown = "" if wallet is None else f"wallet={getattr(wallet, 'address', '<unset>')!r}, "
+        if transport.proxy.url is not None:
+            shown += f"proxy={transport.proxy.shown!r}, "
         return (
             f"{type(self).__name__}(base_url={getattr(self, '_base_url', '<unset>')!r}, "
             f"token={token}, client_key={key}, {shown}closed={transport.closed})"

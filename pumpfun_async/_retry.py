@@ -12,6 +12,7 @@ from ._repr import robust_repr
 from ._validate import check_bool, check_int, check_seconds
 from .errors import (
     ConnectError,
+    ProxyError,
     PumpFunError,
     RateLimitError,
     ResponseTooLargeError,
@@ -116,8 +117,10 @@ class RetryPolicy:
 
     What is retried:
 
-    * a connection that could not be opened (:class:`~pumpfun_async.ConnectError`) and a
-      429 (:class:`~pumpfun_async.RateLimitError`), for every operation: the server surely
+    * a connection that could not be opened (:class:`~pumpfun_async.ConnectError`), a
+      proxy that could not be reached or could not reach the API
+      (:class:`~pumpfun_async.ProxyError` with ``refused`` false) and a 429
+      (:class:`~pumpfun_async.RateLimitError`), for every operation: the server surely
       did not act on the request;
     * timeouts, dropped connections and 502/503/504 answers, for idempotent operations only
       (every GET and DELETE, likes, follows, bookmark changes and report updates). Creating
@@ -125,7 +128,9 @@ class RetryPolicy:
       so a reply is never posted twice.
 
     An answer larger than the client's ``max_response_bytes``
-    (:class:`~pumpfun_async.ResponseTooLargeError`) is never retried: it would come again.
+    (:class:`~pumpfun_async.ResponseTooLargeError`) and a proxy's refusal (a 407, a failed
+    SOCKS authentication: :class:`~pumpfun_async.ProxyError` with ``refused`` true) are
+    never retried: they would come again.
 
     Waits use exponential backoff with full jitter: before retry ``n`` (from 0) the wait is
     uniform in ``[0, min(max_backoff, initial_backoff * 2**n)]``. A 429 with ``Retry-After``
@@ -148,6 +153,8 @@ class RetryPolicy:
         """Whether ``error`` may be retried for an operation of that kind."""
         if isinstance(error, (ConnectError, RateLimitError)):
             return True
+        if isinstance(error, ProxyError):
+            return not error.refused
         if not idempotent:
             return False
         if isinstance(error, TransportError):

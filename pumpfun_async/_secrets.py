@@ -28,6 +28,8 @@ SECRET_HEADERS = frozenset(
 # A query string inside a message (aiohttp quotes URLs in its messages), and a bearer token.
 _QUERY = re.compile(r"\?[^\s'\"<>]*")
 _BEARER = re.compile(r"(?i)bearer\s+\S+")
+# The user info of a URL inside a message (a proxy's user name and password).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@'\"<>]*@")
 
 
 def forget_secrets(error: BaseException) -> None:
@@ -59,7 +61,9 @@ def redact(value: Any) -> Any:
     """``value`` without credentials.
 
     URLs lose their query and user info, header maps their credential headers, text its
-    query strings and bearer tokens; anything else is returned as it is.
+    query strings, bearer tokens and URL user info; ``BasicAuth`` becomes ``None`` and named
+    tuples (aiohttp's connection keys, which hold the proxy) are redacted field by field;
+    anything else is returned as it is.
     """
     if isinstance(value, URL):
         secret = value.raw_query_string or value.raw_user or value.raw_password
@@ -76,8 +80,21 @@ def redact(value: Any) -> Any:
             return CIMultiDictProxy(kept)
         return value
     if isinstance(value, str):
-        return _BEARER.sub("Bearer …", _QUERY.sub("?…", value))
-    return value
+        return _USERINFO.sub(r"\1…@", _BEARER.sub("Bearer …", _QUERY.sub("?…", value)))
+    return _redact_fields(value) if isinstance(value, tuple) else value
+
+
+def _redact_fields(value: tuple[Any, ...]) -> Any:
+    """A named tuple with each field redacted (itself if none changes); other tuples as are."""
+    if isinstance(value, aiohttp.BasicAuth):
+        return None
+    names = getattr(value, "_fields", None)
+    if not isinstance(names, tuple):
+        return value
+    fields = {name: redact(getattr(value, name)) for name in names}
+    if all(fields[name] is getattr(value, name) for name in names):
+        return value
+    return value._replace(**fields)  # type: ignore[attr-defined]
 
 
 def _redact_attributes(error: aiohttp.ClientError) -> None:

@@ -152,7 +152,8 @@ class PumpFunClient:
             bound = inspect.signature(AsyncPumpFunClient).bind(*args, **kwargs)
             root = AsyncPumpFunClient(**bound.arguments)  # checked now, in this thread
         except BaseException as error:
-            args, kwargs = (), {}  # the token among them: reporters capture locals
+            # The token and the proxy among them: reporters capture locals.
+            args, kwargs, bound = (), {}, None  # type: ignore[assignment]
             forget_secrets(error)
             raise
         self._kwargs = dict(bound.arguments)
@@ -169,8 +170,14 @@ class PumpFunClient:
         It shares this client's loop thread, session, secrets and, unless ``rate_limit`` is
         given, its rate limiters; closing either closes both.
         """
+        try:
+            client = self._client.with_options(**options)
+        except BaseException as error:
+            options = {}  # a proxy's password among them: reporters capture locals
+            forget_secrets(error)
+            raise
         view = copy.copy(self)
-        view._client = self._client.with_options(**options)
+        view._client = client
         view._options = {**self._options, **options}
         return view
 

@@ -72,6 +72,8 @@ class PumpFunClient:
         wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
         max_response_bytes: int = 16777216,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None: ...
     def with_options(
         self,
@@ -80,6 +82,8 @@ class PumpFunClient:
         max_retries: int | RetryPolicy | _Default = DEFAULT,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         max_response_bytes: int | _Default = DEFAULT,
+        proxy: str | _Default | None = DEFAULT,
+        trust_env: bool | _Default = DEFAULT,
     ) -> PumpFunClient:
         """A light copy with other options, as :meth:`AsyncPumpFunClient.with_options`.
 
@@ -116,6 +120,10 @@ class PumpFunClient:
     @property
     def max_response_bytes(self) -> int:
         """The largest response body the client reads, in bytes."""
+
+    @property
+    def proxy(self) -> str | None:
+        """The proxy requests go through, without its credentials; ``None`` for none."""
 
     @property
     def state_cache(self) -> StateCache | None:

@@ -24,6 +24,7 @@ from ._captcha import CaptchaSource, add_captcha
 from ._endpoints import LOGIN, Endpoint, RouteGroup
 from ._log import logger
 from ._options import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from ._proxy import DIRECT, Proxy, open_socks_session, proxy_failure, proxy_refusal
 from ._ratelimit import ALL_ROUTES, RateLimiter
 from ._responses import decode_response
 from ._retry import RetryPolicy
@@ -71,6 +72,7 @@ class _Shared:
     busy: set[asyncio.Task[Any]] = attrs.Factory(set)
     interrupted: set[asyncio.Task[Any]] = attrs.Factory(set)
     closing: asyncio.Future[None] | None = None
+    socks_sessions: dict[Proxy, aiohttp.ClientSession] = attrs.Factory(dict)
 
 
 _CLOSED_WHILE_BUSY = (
@@ -98,6 +100,7 @@ class Transport:
         "_base_url",
         "_limits",
         "_max_bytes",
+        "_proxy",
         "_retry",
         "_shared",
         "_timeout",
@@ -116,8 +119,10 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         wallet: Wallet | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        proxy: Proxy = DIRECT,
     ) -> None:
         self._base_url = base_url
+        self._proxy = proxy
         self._max_bytes = max_response_bytes
         self.timeout = timeout
         self._timeout = timeout.to_aiohttp()
@@ -135,9 +140,12 @@ class Transport:
         retry: RetryPolicy | None = None,
         limits: Mapping[str, RateLimiter] | None = None,
         max_response_bytes: int | None = None,
+        proxy: Proxy | None = None,
     ) -> Transport:
         """A view with other options that shares this one's session, pauses and secrets."""
         view = copy.copy(self)
+        if proxy is not None:
+            view._proxy = proxy
         if max_response_bytes is not None:
             view._max_bytes = max_response_bytes
         if timeout is not None:
@@ -165,6 +173,16 @@ class Transport:
         return self._limits
 
     @property
+    def proxy(self) -> Proxy:
+        """The proxy requests go through (:data:`~pumpfun_async._proxy.DIRECT` for none)."""
+        return self._proxy
+
+    @property
+    def owns_session(self) -> bool:
+        """Whether the session is the client's own (not one it was given)."""
+        return self._shared.owns_session
+
+    @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called."""
         return self._shared.closed
@@ -190,6 +208,12 @@ class Transport:
             raise ClientClosedError(
                 "this client has been closed; create a new AsyncPumpFunClient to send requests"
             )
+        if self._proxy.socks:  # a connector of its own: one session per SOCKS proxy
+            session = shared.socks_sessions.get(self._proxy)
+            if session is None:
+                session = open_socks_session(self._proxy, self._timeout)
+                shared.socks_sessions[self._proxy] = session
+            return session
         session = shared.session
         if session is None:
             # No cookie jar: a sign-in's Set-Cookie must not ride along on later requests,
@@ -271,6 +295,7 @@ class Transport:
                             timeout=self._timeout,
                             allow_redirects=False,
                             skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
+                            proxy=self._proxy.http_url,
                         ) as response:
                             answer = (
                                 await response.read()
@@ -278,9 +303,16 @@ class Transport:
                                 else await _read_bounded(response, self._max_bytes, method, path)
                             )
                     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                        raise _network_error(exc, method, path, url) from exc
+                        raise (
+                            proxy_failure(exc, self._proxy, method, path)
+                            or _network_error(exc, method, path, url)
+                        ) from exc
                     if timed:
                         _log_answer(method, path, response.status, started)
+                    if response.status in (401, 407) and (
+                        refusal := proxy_refusal(self._proxy, response, method, path)
+                    ):
+                        raise refusal
                     answer = decode_response(
                         response.status, response.headers, answer, method=method, path=path
                     )
@@ -449,6 +481,9 @@ class Transport:
         shared = self._shared
         session, shared.session = shared.session, None
         if session is not None and shared.owns_session:
+            await session.close()
+        socks, shared.socks_sessions = shared.socks_sessions, {}
+        for session in socks.values():
             await session.close()
 
 

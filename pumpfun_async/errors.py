@@ -16,13 +16,14 @@ The tree::
     └── TransportError                no usable answer: the network failed
         ├── ConnectError              the connection could not be opened; nothing was sent
         ├── RequestTimeoutError       the request was sent but no answer came in time
-        └── ResponseTooLargeError     the answer was larger than ``max_response_bytes``
+        ├── ResponseTooLargeError     the answer was larger than ``max_response_bytes``
+        └── ProxyError                the proxy refused the request or could not be reached
 
 An :class:`APIError` is also raised for a success status whose body is not what the endpoint
 returns (a database error body with HTTP 200, HTML, or JSON that cannot be decoded).
 
-No exception carries the bearer token or the client key: messages name the HTTP method and
-the path, never headers or query values.
+No exception carries the bearer token, the client key or a proxy's credentials: messages
+name the HTTP method and the path, never headers or query values.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "ConnectError",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProxyError",
     "PumpFunError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -195,3 +197,36 @@ class ResponseTooLargeError(TransportError):
     def __init__(self, message: str, *, limit: int, method: str = "", path: str = "") -> None:
         super().__init__(message, method=method, path=path)
         self.limit = limit
+
+
+class ProxyError(TransportError):
+    """The proxy the client goes through refused the request or could not be reached.
+
+    The request never reached the API. Whether it is retried depends on ``refused``: a
+    proxy that could not be reached (or could not reach the API) is retried as a
+    :class:`ConnectError` is, for every operation; a refusal is never retried, since the
+    proxy would answer the same until its settings or credentials are fixed.
+
+    Attributes:
+        proxy: The proxy's URL, without its credentials.
+        refused: ``True`` when the proxy answered with a refusal: HTTP 407 (its user name
+            or password is missing or wrong), a failed SOCKS authentication, or a rule of
+            the proxy forbidding the connection.
+        status: The HTTP status the proxy answered with (407, or its answer to a
+            ``CONNECT``), or ``None`` (a SOCKS proxy, or no answer at all).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        proxy: str,
+        refused: bool = False,
+        status: int | None = None,
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.proxy = proxy
+        self.refused = refused
+        self.status = status

@@ -79,6 +79,7 @@ class RecordedRequest:
             ``POST /auth/login``), or ``None``.
         status: The status answered, or ``None`` if the connection was dropped.
         received_at: When it arrived, in ``time.monotonic()`` seconds.
+        remote: The peer's address (a proxy's, for requests that came through one).
     """
 
     method: str
@@ -89,6 +90,7 @@ class RecordedRequest:
     endpoint: str | None
     status: int | None = None
     received_at: float = attrs.field(factory=time.monotonic)
+    remote: str | None = None
 
     def json(self) -> Any:
         """The body decoded as JSON (``None`` for an empty body)."""
@@ -464,6 +466,7 @@ class Emulator:
             headers=dict(request.headers),
             body=body,
             endpoint=endpoint,
+            remote=request.remote,
         )
         self.requests.append(record)
         if too_large:
