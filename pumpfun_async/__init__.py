@@ -42,7 +42,17 @@ if _typing.TYPE_CHECKING:
         TransportError,
         ValidationError,
     )
-    from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+    from .models import (
+        Coin,
+        Follower,
+        RepliesPage,
+        Reply,
+        Report,
+        ReportAction,
+        ReportsPage,
+        ReportType,
+        User,
+    )
 
 __all__ = [
     "DEFAULT",
@@ -58,6 +68,7 @@ __all__ = [
     "ClientClosedError",
     "Coin",
     "ConnectError",
+    "Follower",
     "NotFoundError",
     "PermissionDeniedError",
     "PumpFunClient",
@@ -79,6 +90,7 @@ __all__ = [
     "Timeout",
     "TokenBucket",
     "TransportError",
+    "User",
     "ValidationError",
     "Wallet",
     "__version__",
@@ -101,6 +113,7 @@ _MODULES = {
     "ConnectError": "errors",
     "DEFAULT": "_options",
     "DEFAULT_BASE_URL": "_options",
+    "Follower": "models",
     "NotFoundError": "errors",
     "PermissionDeniedError": "errors",
     "PumpFunClient": "_sync",
@@ -122,6 +135,7 @@ _MODULES = {
     "Timeout": "_options",
     "TokenBucket": "_ratelimit",
     "TransportError": "errors",
+    "User": "models",
     "ValidationError": "errors",
     "Wallet": "_wallet",
 }
