@@ -1,4 +1,4 @@
-"""The emulator: an aiohttp application that answers the 14 operations like pump.fun.
+"""The emulator: an aiohttp application that answers the API operations like pump.fun.
 
 This module is the server itself: starting and stopping, the request path (request log,
 scripted faults, rate limits, authentication, dispatch) and the control API. The
