@@ -43,6 +43,7 @@ converter = cattrs.Converter(detailed_validation=False)
 _MS_THRESHOLD = 10**11
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last moment a datetime holds
 
 
 def _structure_bool(value: Any, _: Any) -> bool:
@@ -196,7 +197,9 @@ def _snake_case_report(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _profile_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     # Users: snake_case keys, and the address read from userId when missing.
-    out = {_CAMEL.sub("_", key).lower(): value for key, value in data.items()}
+    out = {
+        key if key.islower() else _CAMEL.sub("_", key).lower(): value for key, value in data.items()
+    }
     if out.get("address") is None:
         out["address"] = out.get("user_id", out.get("id"))
     return out
@@ -212,6 +215,8 @@ def _follower_fields(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _milliseconds(value: Any) -> int:
     """A moment in seconds, milliseconds or ISO 8601, as whole milliseconds since the epoch."""
+    if type(value) is int and 0 <= value <= _MAX_MS:  # the usual case: nothing to check
+        return value if value >= _MS_THRESHOLD else value * 1000
     if isinstance(value, str):
         try:
             value = float(value)
