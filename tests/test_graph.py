@@ -226,6 +226,29 @@ def test_follower_timestamps_in_seconds_milliseconds_or_iso(stamp: Any) -> None:
     assert row.followed_at == MAY_1_10H
 
 
+@pytest.mark.parametrize(
+    ("stamp", "ms"),
+    [
+        (0, 0),
+        (-1, -1000),
+        (99_999_999_999, 99_999_999_999_000),  # the last value read as seconds
+        (100_000_000_000, 100_000_000_000),  # the first read as milliseconds
+        (253_402_300_799_999, 253_402_300_799_999),  # the last moment a datetime holds
+        (1.5, 1500),
+    ],
+)
+def test_follower_timestamp_edges(stamp: float, ms: int) -> None:
+    [row] = structure_followers([{"address": USER, "timestamp": stamp}])
+    assert row.timestamp == ms
+    assert row.followed_at is not None
+
+
+@pytest.mark.parametrize("stamp", [253_402_300_800_000, -(10**12), 10**18, "9" * 400])
+def test_follower_timestamps_no_datetime_can_hold_are_refused(stamp: Any) -> None:
+    with pytest.raises((ValueError, OverflowError, OSError)):
+        structure_followers([{"address": USER, "timestamp": stamp}])
+
+
 def test_follower_rows_keep_milliseconds_exactly() -> None:
     rows = structure_followers(
         [
