@@ -45,7 +45,17 @@ if _typing.TYPE_CHECKING:
         TransportError,
         ValidationError,
     )
-    from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+    from .models import (
+        Coin,
+        Follower,
+        RepliesPage,
+        Reply,
+        Report,
+        ReportAction,
+        ReportsPage,
+        ReportType,
+        User,
+    )
 
 __all__ = [
     "DEFAULT",
@@ -61,6 +71,7 @@ __all__ = [
     "ClientClosedError",
     "Coin",
     "ConnectError",
+    "Follower",
     "NotFoundError",
     "PermissionDeniedError",
     "ProxyError",
@@ -84,6 +95,7 @@ __all__ = [
     "Timeout",
     "TokenBucket",
     "TransportError",
+    "User",
     "ValidationError",
     "Wallet",
     "__version__",
@@ -108,6 +120,7 @@ _MODULES = {
     "ConnectError": "errors",
     "DEFAULT": "_options",
     "DEFAULT_BASE_URL": "_options",
+    "Follower": "models",
     "NotFoundError": "errors",
     "PermissionDeniedError": "errors",
     "ProxyError": "errors",
@@ -131,6 +144,7 @@ _MODULES = {
     "Timeout": "_options",
     "TokenBucket": "_ratelimit",
     "TransportError": "errors",
+    "User": "models",
     "ValidationError": "errors",
     "Wallet": "_wallet",
     "table": "_display",

@@ -50,7 +50,17 @@ from ._validate import (
 )
 from ._wallet import Wallet
 from .errors import APIError, ValidationError
-from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+from .models import (
+    Coin,
+    Follower,
+    RepliesPage,
+    Reply,
+    Report,
+    ReportAction,
+    ReportsPage,
+    ReportType,
+    User,
+)
 
 __all__ = ["DEFAULT", "DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
 
@@ -81,6 +91,27 @@ def structure_reports_page(data: Any) -> ReportsPage:
     return decode(data)
 
 
+def structure_user(data: Any) -> User:
+    """``_convert.structure_user``, imported on first use."""
+    from ._convert import structure_user as decode
+
+    return decode(data)
+
+
+def structure_followers(data: Any) -> list[Follower]:
+    """``_convert.structure_followers``, imported on first use."""
+    from ._convert import structure_followers as decode
+
+    return decode(data)
+
+
+def structure_coin(data: Any) -> Coin:
+    """``_convert.structure_coin``, imported on first use."""
+    from ._convert import structure_coin as decode
+
+    return decode(data)
+
+
 def structure_optional(data: Any, cls: type[_T]) -> _T | None:
     """``_convert.structure_optional``, imported on first use."""
     from ._convert import structure_optional as decode
@@ -104,6 +135,11 @@ _REPORT_COMMENT = ENDPOINTS["report_comment"]
 _GET_REPORTS = ENDPOINTS["get_reports"]
 _UPDATE_REPORT = ENDPOINTS["update_report"]
 _DELETE_REPORT = ENDPOINTS["delete_report"]
+_GET_USER = ENDPOINTS["get_user"]
+_GET_FOLLOWERS = ENDPOINTS["get_followers"]
+_GET_FOLLOWING = ENDPOINTS["get_following"]
+_GET_COIN = ENDPOINTS["get_coin"]
+_GET_USER_REPLIES = ENDPOINTS["get_user_replies"]
 
 
 _SOCKS_NEEDS_OWN_SESSION = (
@@ -717,6 +753,84 @@ class AsyncPumpFunClient:
         path = _DELETE_REPORT.format_path(report_id=check_id(report_id, "report_id"))
         await self._transport.request(_DELETE_REPORT, path)
 
+    # ------------------------------------------------------------------ social graph
+
+    async def get_user(self, user_id: str) -> User:
+        """Read a user's profile: ``GET /users/{userId}``.
+
+        Not in pump.fun's official docs: pump.fun's own web app calls it, and the answer is
+        decoded leniently (see :class:`~pumpfun_async.User`).
+
+        Args:
+            user_id: The user (their wallet address or user id), as for :meth:`follow`.
+        """
+        path = _GET_USER.format_path(user_id=check_id(user_id, "user_id"))
+        data = await self._transport.request(_GET_USER, path)
+        return self._decode(_GET_USER, path, structure_user, data)
+
+    async def get_followers(self, user_id: str) -> list[Follower]:
+        """List the users who follow a user: ``GET /following/followers/{userId}``.
+
+        Not in pump.fun's official docs (its web app calls it); the server sends at most
+        1,000 rows.
+
+        Args:
+            user_id: The user (their wallet address or user id), as for :meth:`follow`.
+        """
+        path = _GET_FOLLOWERS.format_path(user_id=check_id(user_id, "user_id"))
+        data = await self._transport.request(_GET_FOLLOWERS, path)
+        return self._decode(_GET_FOLLOWERS, path, structure_followers, data)
+
+    async def get_following(self, user_id: str) -> list[Follower]:
+        """List the users a user follows: ``GET /following/{userId}``.
+
+        Not in pump.fun's official docs (its web app calls it); the rows are shaped as
+        :meth:`get_followers` returns them.
+
+        Args:
+            user_id: The user (their wallet address or user id), as for :meth:`follow`.
+        """
+        path = _GET_FOLLOWING.format_path(user_id=check_id(user_id, "user_id"))
+        data = await self._transport.request(_GET_FOLLOWING, path)
+        return self._decode(_GET_FOLLOWING, path, structure_followers, data)
+
+    async def get_coin(self, mint: str) -> Coin:
+        """Read one coin: ``GET /coins/{mint}``.
+
+        Not in pump.fun's official docs (its web app calls it); the coin is decoded as
+        :meth:`get_bookmark_items` decodes its coins.
+
+        Args:
+            mint: The coin's mint address.
+        """
+        path = _GET_COIN.format_path(mint=check_mint(mint))
+        data = await self._transport.request(_GET_COIN, path)
+        return self._decode(_GET_COIN, path, structure_coin, data)
+
+    async def get_user_replies(self, user_id: str, limit: int = 50, offset: int = 0) -> RepliesPage:
+        """Read one page of a user's replies, across coins: ``GET /replies/user-replies/{userId}``.
+
+        Not in pump.fun's official docs (its web app calls it); the page is decoded as
+        :meth:`get_replies` decodes a coin's.
+
+        Args:
+            user_id: The author (their wallet address or user id), as for :meth:`follow`.
+            limit: Page size, 1 to 1,000.
+            offset: How many replies to skip.
+        """
+        path = _GET_USER_REPLIES.format_path(user_id=check_id(user_id, "user_id"))
+        limit = check_limit(limit)
+        offset = check_offset(offset)
+        data = await self._transport.request(
+            _GET_USER_REPLIES, path, query=f"limit={limit}&offset={offset}"
+        )
+        return self._decode(
+            _GET_USER_REPLIES,
+            path,
+            lambda d: structure_replies_page(d, offset=offset, limit=limit),
+            data,
+        )
+
     # ------------------------------------------------------------------ bulk
 
     async def like_many(
@@ -826,6 +940,32 @@ class AsyncPumpFunClient:
 
         async def fetch(offset: int) -> tuple[list[Reply], bool | None]:
             page = await self.get_replies(mint, limit=size, offset=offset)
+            return page.replies, page.has_more
+
+        async for reply in paginate(fetch, _reply_key, page_size=size, max_items=most):
+            yield reply
+
+    async def iter_user_replies(
+        self, user_id: str, *, page_size: int = 50, max_items: int | None = None
+    ) -> AsyncIterator[Reply]:
+        """Every reply a user posted, fetching pages of ``page_size`` as needed.
+
+        Works like :meth:`iter_replies`: it stops when the server says there are no more,
+        and yields a reply seen twice (on two pages) once. ::
+
+            async for reply in client.iter_user_replies(address, max_items=200):
+                print(reply.mint, reply.text)
+
+        Args:
+            user_id: The author (their wallet address or user id), as for :meth:`follow`.
+            page_size: Replies per request, 1 to 1,000.
+            max_items: Stop after this many replies; ``None`` for all of them.
+        """
+        check_id(user_id, "user_id")
+        size, most = check_limit(page_size, "page_size"), check_max_items(max_items)
+
+        async def fetch(offset: int) -> tuple[list[Reply], bool | None]:
+            page = await self.get_user_replies(user_id, limit=size, offset=offset)
             return page.replies, page.has_more
 
         async for reply in paginate(fetch, _reply_key, page_size=size, max_items=most):

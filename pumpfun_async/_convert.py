@@ -15,21 +15,24 @@ import enum
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import cattrs
 import msgspec
 from cattrs.gen import make_dict_structure_fn, override
 
-from .models import Coin, RepliesPage, Reply, Report, ReportsPage
+from .models import Coin, Follower, RepliesPage, Reply, Report, ReportsPage, User
 
 __all__ = [
     "converter",
+    "structure_coin",
     "structure_coins",
+    "structure_followers",
     "structure_optional",
     "structure_replies_page",
     "structure_reports_page",
+    "structure_user",
 ]
 
 T = TypeVar("T")
@@ -39,6 +42,8 @@ converter = cattrs.Converter(detailed_validation=False)
 # Seconds-or-milliseconds cut-off: 10**11 ms is 1973, 10**11 s is the year 5138.
 _MS_THRESHOLD = 10**11
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last moment a datetime holds
 
 
 def _structure_bool(value: Any, _: Any) -> bool:
@@ -190,9 +195,44 @@ def _snake_case_report(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return out
 
 
+def _profile_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    # Users: snake_case keys, and the address read from userId when missing.
+    out = {
+        key if key.islower() else _CAMEL.sub("_", key).lower(): value for key, value in data.items()
+    }
+    if out.get("address") is None:
+        out["address"] = out.get("user_id", out.get("id"))
+    return out
+
+
+def _follower_fields(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A follow's timestamp comes in seconds, milliseconds or ISO 8601: kept in milliseconds.
+    out = _profile_fields(data)
+    if out.get("timestamp") is not None:
+        out["timestamp"] = _milliseconds(out["timestamp"])
+    return out
+
+
+def _milliseconds(value: Any) -> int:
+    """A moment in seconds, milliseconds or ISO 8601, as whole milliseconds since the epoch."""
+    if type(value) is int and 0 <= value <= _MAX_MS:  # the usual case: nothing to check
+        return value if value >= _MS_THRESHOLD else value * 1000
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            moment = _structure_datetime(value, datetime)
+            return (moment - _EPOCH) // timedelta(milliseconds=1)
+    _structure_datetime(value, datetime)  # refuses what no datetime can hold
+    number: float = value
+    return round(number if number >= _MS_THRESHOLD else number * 1000)
+
+
 _reply_list = _with_raw(Reply)
 _coin_list = _with_raw(Coin)
 _report_list = _with_raw(Report, _snake_case_report)
+_user_list = _with_raw(User, _profile_fields)
+_follower_list = _with_raw(Follower, _follower_fields)
 
 
 def structure_replies_page(data: Any, *, offset: int, limit: int) -> RepliesPage:
@@ -234,6 +274,33 @@ def structure_coins(data: Any) -> list[Coin]:
     if data is None:
         return []
     return _coin_list(_unwrap_list(data, ("coins", "items", "data")))
+
+
+def _unwrap_object(data: Any, key: str, wrappers: tuple[str, ...]) -> Any:
+    # One object, bare or wrapped ({"user": {...}}, {"data": {...}}).
+    if isinstance(data, Mapping) and key not in data:
+        for wrapper in wrappers:
+            if isinstance(data.get(wrapper), Mapping):
+                return data[wrapper]
+    return data
+
+
+def structure_user(data: Any) -> User:
+    """Decode ``GET /users/{userId}``: a user object, bare or wrapped in ``user``/``data``."""
+    return _user_list([_unwrap_object(data, "address", ("user", "data"))])[0]
+
+
+def structure_followers(data: Any) -> list[Follower]:
+    """Decode ``GET /following/…``: user rows, bare or wrapped (``followers``, ``data``, …)."""
+    if data is None:
+        return []
+    keys = ("followers", "following", "users", "data", "items", "results")
+    return _follower_list(_unwrap_list(data, keys))
+
+
+def structure_coin(data: Any) -> Coin:
+    """Decode ``GET /coins/{mint}``: a coin object, bare or wrapped in ``coin``/``data``."""
+    return _coin_list([_unwrap_object(data, "mint", ("coin", "data"))])[0]
 
 
 def structure_reports_page(data: Any) -> ReportsPage:

@@ -1,4 +1,4 @@
-"""The 14 operations of the pump.fun frontend API, each described once.
+"""The operations of the pump.fun frontend API, each described once.
 
 The client's methods, the transport (route group, idempotency, client key) and the tools
 built on top (command line, emulator) all read this table, so an operation is added in one
@@ -59,6 +59,7 @@ class Endpoint:
             which a ``StateCache`` remembers; ``None`` for the others.
         turns_on: With ``toggles``: whether it switches that state on (a like) or off (an
             unlike).
+        command: The command line's subcommand; the name in kebab case by default.
     """
 
     name: str
@@ -72,8 +73,13 @@ class Endpoint:
     admin: bool = False
     toggles: Toggle | None = None
     turns_on: bool = True
+    command: str = attrs.field()
     has_body: bool = attrs.field(init=False)
     _around: tuple[str, str] | None = attrs.field(init=False, repr=False, eq=False)
+
+    @command.default
+    def _command(self) -> str:
+        return self.name.replace("_", "-")
 
     @has_body.default
     def _has_body(self) -> bool:
@@ -229,6 +235,53 @@ _ALL = (
         idempotent=True,
         summary="Delete a report (admin).",
         admin=True,
+    ),
+    # The social graph: read routes pump.fun's own web app calls (public captures), beyond
+    # the official docs.
+    Endpoint(
+        name="get_user",
+        method="GET",
+        path="/users/{user_id}",
+        group=_G.READS,
+        idempotent=True,
+        summary="Read a user's profile.",
+        command="user",
+    ),
+    Endpoint(
+        name="get_followers",
+        method="GET",
+        path="/following/followers/{user_id}",
+        group=_G.READS,
+        idempotent=True,
+        summary="List the users who follow a user.",
+        command="followers",
+    ),
+    Endpoint(
+        name="get_following",
+        method="GET",
+        path="/following/{user_id}",
+        group=_G.READS,
+        idempotent=True,
+        summary="List the users a user follows.",
+        command="following",
+    ),
+    Endpoint(
+        name="get_coin",
+        method="GET",
+        path="/coins/{mint}",
+        group=_G.READS,
+        idempotent=True,
+        summary="Read one coin.",
+        command="coin",
+    ),
+    Endpoint(
+        name="get_user_replies",
+        method="GET",
+        path="/replies/user-replies/{user_id}",
+        group=_G.READS,
+        idempotent=True,
+        summary="Read a user's replies, across coins.",
+        command="user-replies",
     ),
 )
 

@@ -21,7 +21,17 @@ from ._captcha import CaptchaProvider
 from ._options import DEFAULT, Timeout, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
-from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+from .models import (
+    Coin,
+    Follower,
+    RepliesPage,
+    Reply,
+    Report,
+    ReportAction,
+    ReportsPage,
+    ReportType,
+    User,
+)
 
 __all__ = ["PumpFunClient", "sync_method_names", "sync_property_names"]
 
@@ -358,6 +368,75 @@ class PumpFunClient:
             report_id: The report to delete.
         """
 
+    def get_user(
+        self,
+        user_id: str,
+    ) -> User:
+        """Read a user's profile: ``GET /users/{userId}``.
+
+        Not in pump.fun's official docs: pump.fun's own web app calls it, and the answer is
+        decoded leniently (see :class:`~pumpfun_async.User`).
+
+        Args:
+            user_id: The user (their wallet address or user id), as for :meth:`follow`.
+        """
+
+    def get_followers(
+        self,
+        user_id: str,
+    ) -> list[Follower]:
+        """List the users who follow a user: ``GET /following/followers/{userId}``.
+
+        Not in pump.fun's official docs (its web app calls it); the server sends at most
+        1,000 rows.
+
+        Args:
+            user_id: The user (their wallet address or user id), as for :meth:`follow`.
+        """
+
+    def get_following(
+        self,
+        user_id: str,
+    ) -> list[Follower]:
+        """List the users a user follows: ``GET /following/{userId}``.
+
+        Not in pump.fun's official docs (its web app calls it); the rows are shaped as
+        :meth:`get_followers` returns them.
+
+        Args:
+            user_id: The user (their wallet address or user id), as for :meth:`follow`.
+        """
+
+    def get_coin(
+        self,
+        mint: str,
+    ) -> Coin:
+        """Read one coin: ``GET /coins/{mint}``.
+
+        Not in pump.fun's official docs (its web app calls it); the coin is decoded as
+        :meth:`get_bookmark_items` decodes its coins.
+
+        Args:
+            mint: The coin's mint address.
+        """
+
+    def get_user_replies(
+        self,
+        user_id: str,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> RepliesPage:
+        """Read one page of a user's replies, across coins: ``GET /replies/user-replies/{userId}``.
+
+        Not in pump.fun's official docs (its web app calls it); the page is decoded as
+        :meth:`get_replies` decodes a coin's.
+
+        Args:
+            user_id: The author (their wallet address or user id), as for :meth:`follow`.
+            limit: Page size, 1 to 1,000.
+            offset: How many replies to skip.
+        """
+
     def like_many(
         self,
         targets: Iterable[str | int],
@@ -451,6 +530,27 @@ class PumpFunClient:
 
         Args:
             mint: The coin's mint address.
+            page_size: Replies per request, 1 to 1,000.
+            max_items: Stop after this many replies; ``None`` for all of them.
+        """
+
+    def iter_user_replies(
+        self,
+        user_id: str,
+        *,
+        page_size: int = 50,
+        max_items: int | None = None,
+    ) -> Generator[Reply, None, None]:
+        """Every reply a user posted, fetching pages of ``page_size`` as needed.
+
+        Works like :meth:`iter_replies`: it stops when the server says there are no more,
+        and yields a reply seen twice (on two pages) once. ::
+
+            async for reply in client.iter_user_replies(address, max_items=200):
+                print(reply.mint, reply.text)
+
+        Args:
+            user_id: The author (their wallet address or user id), as for :meth:`follow`.
             page_size: Replies per request, 1 to 1,000.
             max_items: Stop after this many replies; ``None`` for all of them.
         """

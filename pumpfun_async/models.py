@@ -21,12 +21,14 @@ from ._repr import robust_repr
 
 __all__ = [
     "Coin",
+    "Follower",
     "RepliesPage",
     "Reply",
     "Report",
     "ReportAction",
     "ReportType",
     "ReportsPage",
+    "User",
 ]
 
 _MENTION = re.compile(r"#(\d+)")
@@ -267,3 +269,66 @@ class ReportsPage(PageMixin):
 
     def __len__(self) -> int:
         return len(self.reports)
+
+
+@robust_repr
+@attrs.frozen
+class User:
+    """A user's public profile, as returned by ``get_user``.
+
+    ``GET /users/{userId}`` is not in pump.fun's official docs; its shape comes from public
+    captures of pump.fun's web app. Only ``address`` is required (read from ``userId`` when
+    ``address`` is missing); everything else the server sent is in ``raw``
+    (``header_image_url``, ``is_pump_user``, …).
+
+    Attributes:
+        address: The user's wallet address (or user id).
+        username: The profile name, if set.
+        profile_image: The profile image's URL, if set.
+        bio: The profile's text, if set.
+        followers: How many users follow this one, when the server says.
+        following: How many users this one follows, when the server says.
+        x_username: The linked X (Twitter) account, if any.
+        raw: The JSON object the server sent.
+    """
+
+    address: str
+    username: str | None = None
+    profile_image: str | None = None
+    bio: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    x_username: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False, kw_only=True)
+
+
+@robust_repr
+@attrs.frozen
+class Follower:
+    """One row of ``get_followers`` or ``get_following``: a user at one end of a follow.
+
+    The shape comes from public captures of pump.fun's web app (``GET
+    /following/followers/{userId}`` and ``GET /following/{userId}``). Only ``address`` is
+    required; ``timestamp`` is read in seconds or milliseconds (or ISO 8601) and kept in
+    milliseconds.
+
+    Attributes:
+        address: The user's wallet address (or user id).
+        username: The profile name, if set.
+        profile_image: The profile image's URL, if set.
+        followers: How many users follow this user, when the server says.
+        timestamp: When the follow was made, in milliseconds since the epoch, if known.
+        raw: The JSON object the server sent.
+    """
+
+    address: str
+    username: str | None = None
+    profile_image: str | None = None
+    followers: int | None = None
+    timestamp: int | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False, kw_only=True)
+
+    @property
+    def followed_at(self) -> datetime | None:
+        """``timestamp`` as an aware UTC datetime, or ``None``."""
+        return _ms_to_datetime(self.timestamp)

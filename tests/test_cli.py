@@ -169,11 +169,43 @@ CASES = {
     "delete-report": Case(
         ["delete-report", "42"], "DELETE", "/reports/42", {}, output=("deleted report 42",)
     ),
+    "user": Case(
+        ["user", USER],
+        "GET",
+        f"/users/{USER}",
+        {"payload": {"address": USER, "username": "degen", "followers": 12, "following": 3}},
+        output=(USER, "degen", "12", "3"),
+    ),
+    "followers": Case(
+        ["followers", USER],
+        "GET",
+        f"/following/followers/{USER}",
+        {"payload": [{"address": MINT, "username": "fan", "timestamp": 1714557600000}]},
+        output=(MINT, "fan", "2024-05-01 10:00", "\n1 user\n"),
+    ),
+    "following": Case(
+        ["following", USER],
+        "GET",
+        f"/following/{USER}",
+        {"payload": []},
+        output=("0 users\n",),
+    ),
+    "coin": Case(
+        ["coin", MINT], "GET", f"/coins/{MINT}", {"payload": COIN}, output=(MINT, "$5,000.25")
+    ),
+    "user-replies": Case(
+        ["user-replies", USER, "--limit", "1", "--offset", "2"],
+        "GET",
+        f"/replies/user-replies/{USER}",
+        {"payload": {"replies": [REPLY], "hasMore": False, "offset": 2}},
+        query={"limit": "1", "offset": "2"},
+        output=("9001", "Great project! #42", "1 reply from offset 2\n"),
+    ),
 }
 
 
 def test_cases_cover_every_endpoint() -> None:
-    assert set(CASES) == {name.replace("_", "-") for name in ENDPOINTS}
+    assert set(CASES) == {endpoint.command for endpoint in ENDPOINTS.values()}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -575,13 +607,13 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def test_one_subcommand_per_endpoint() -> None:
     names = set(subcommands(build_parser()))
-    assert names >= {name.replace("_", "-") for name in ENDPOINTS}
+    assert names >= {endpoint.command for endpoint in ENDPOINTS.values()}
 
 
 def test_help_comes_from_the_client(capsys: pytest.CaptureFixture[str]) -> None:
     parsers = subcommands(build_parser())
-    for name, endpoint in ENDPOINTS.items():
-        parser = parsers[name.replace("_", "-")]
+    for endpoint in ENDPOINTS.values():
+        parser = parsers[endpoint.command]
         assert parser.description
         assert endpoint.path.split("{")[0].rstrip("/") in parser.description
     assert main(["get-bookmark-items", "--help"]) == 0
@@ -617,7 +649,7 @@ def test_more_subcommands_can_be_added(
         parser.set_defaults(handler=hello)
 
     monkeypatch.setattr(cli, "EXTRA_COMMANDS", (add_hello,))
-    assert set(subcommands(build_parser())) > {name.replace("_", "-") for name in ENDPOINTS}
+    assert set(subcommands(build_parser())) > {e.command for e in ENDPOINTS.values()}
     assert main(["--base-url", BASE, "hello", "you"]) == 0
     assert capsys.readouterr().out == f"hello you via {BASE}\n"
     assert main(["hello", "nobody"]) == 2

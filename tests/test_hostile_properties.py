@@ -40,6 +40,11 @@ OPERATIONS: dict[str, Call] = {
     "get_reports": lambda c: c.get_reports(),
     "update_report": lambda c: c.update_report("r-1", done=True, action="banned"),
     "delete_report": lambda c: c.delete_report("r-1"),
+    "get_user": lambda c: c.get_user(USER),
+    "get_followers": lambda c: c.get_followers(USER),
+    "get_following": lambda c: c.get_following(USER),
+    "get_coin": lambda c: c.get_coin(DOCS_MINT),
+    "get_user_replies": lambda c: c.get_user_replies(USER),
     "login": lambda c: c.login(),
 }
 
@@ -92,7 +97,10 @@ json_values = st.recursive(
         st.lists(children, max_size=4)
         | st.dictionaries(
             st.sampled_from(
-                ["replies", "hasMore", "offset", "id", "mint", "text", "code", "message", "reports"]
+                [
+                    *("replies", "hasMore", "offset", "id", "mint", "text", "code", "message"),
+                    *("reports", "address", "userId", "timestamp", "followers", "user", "coin"),
+                ]
             )
             | st.text(max_size=8),
             children,

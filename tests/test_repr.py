@@ -26,6 +26,7 @@ from pumpfun_async import (
     BulkItem,
     BulkResult,
     Coin,
+    Follower,
     PumpFunClient,
     RateLimitError,
     RepliesPage,
@@ -36,6 +37,7 @@ from pumpfun_async import (
     StateCache,
     Timeout,
     TokenBucket,
+    User,
     ValidationError,
     Wallet,
 )
@@ -276,9 +278,13 @@ def test_repr_of_models_keeps_raw_out() -> None:
         Coin(mint=DOCS_MINT, raw=raw),
         Report(id="7", raw=raw),
         ReportsPage([Report(id="7")], raw=raw),
+        User(address=DOCS_MINT, raw=raw),
+        Follower(address=DOCS_MINT, timestamp=1, raw=raw),
     ):
         safe_repr(model)  # CAPTCHA is in SECRETS: raw must stay out
     assert safe_repr(bare(Reply)).startswith("Reply(id=<unset>, mint=<unset>")
+    assert safe_repr(bare(User)).startswith("User(address=<unset>, username=<unset>")
+    assert safe_repr(bare(Follower)).startswith("Follower(address=<unset>")
 
 
 def test_repr_and_str_of_errors_with_odd_attributes() -> None:
@@ -321,6 +327,7 @@ def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
         BulkItem,
         BulkResult,
         Coin,
+        Follower,
         PumpFunClient,
         RateLimitError,
         RepliesPage,
@@ -332,6 +339,7 @@ def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
         pumpfun_async.Table,
         Timeout,
         TokenBucket,
+        User,
         Wallet,
         Emulator,
         EmulatorState,

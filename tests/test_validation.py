@@ -49,6 +49,9 @@ def _answer_everything(mocked: aioresponses) -> None:
     mocked.get(re.compile(rf"^{re.escape(BASE)}/replies/"), payload=REPLIES_PAGE, repeat=True)
     mocked.get(re.compile(rf"^{re.escape(BASE)}/coins/bookmarks/"), payload=[], repeat=True)
     mocked.get(re.compile(rf"^{re.escape(BASE)}/reports\?"), payload=[], repeat=True)
+    mocked.get(re.compile(rf"^{re.escape(BASE)}/users/"), payload={"address": "u"}, repeat=True)
+    mocked.get(re.compile(rf"^{re.escape(BASE)}/following/"), payload=[], repeat=True)
+    mocked.get(re.compile(rf"^{re.escape(BASE)}/coins/"), payload={"mint": MINT}, repeat=True)
     mocked.post(ANY_URL, status=201, repeat=True)
     mocked.delete(ANY_URL, status=200, repeat=True)
 
@@ -765,6 +768,12 @@ VALID_ARGS: dict[str, dict[str, Any]] = {
     "iter_replies": {"mint": MINT},
     "iter_bookmark_items": {"bookmark_id": "default"},
     "iter_reports": {"type": "all", "created_from": "2024-05-01", "created_to": "2024-05-02"},
+    "get_user": {"user_id": "user123"},
+    "get_followers": {"user_id": "user123"},
+    "get_following": {"user_id": "user123"},
+    "get_coin": {"mint": MINT},
+    "get_user_replies": {"user_id": "user123"},
+    "iter_user_replies": {"user_id": "user123"},
     "login": {},
 }
 

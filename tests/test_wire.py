@@ -12,7 +12,7 @@ from pumpfun_async import APIError, AsyncPumpFunClient, ReportAction, ReportType
 from pumpfun_async._transport import USER_AGENT
 from pumpfun_async.endpoints import ENDPOINTS
 
-from .conftest import CLIENT_KEY, MINT, REPLY, REPORT, TOKEN, Recorder
+from .conftest import CLIENT_KEY, MINT, REPLY, REPORT, TOKEN, USER, Recorder
 
 
 @pytest.fixture
@@ -108,7 +108,29 @@ CASES: list[tuple[str, Call, str, str, dict[str, Any] | None]] = [
         },
     ),
     ("delete_report", lambda c: c.delete_report("r1"), "DELETE", "/reports/r1", None),
+    # The social-graph reads, as pump.fun's web app sends them (public captures).
+    ("get_user", lambda c: c.get_user(USER), "GET", f"/users/{USER}", None),
+    (
+        "get_followers",
+        lambda c: c.get_followers(USER),
+        "GET",
+        f"/following/followers/{USER}",
+        None,
+    ),
+    ("get_following", lambda c: c.get_following(USER), "GET", f"/following/{USER}", None),
+    ("get_coin", lambda c: c.get_coin(MINT), "GET", f"/coins/{MINT}", None),
+    (
+        "get_user_replies",
+        lambda c: c.get_user_replies(USER, limit=20, offset=40),
+        "GET",
+        f"/replies/user-replies/{USER}?limit=20&offset=40",
+        None,
+    ),
 ]
+
+
+# What the reads of one object need in the answer (the others decode an empty body).
+ANSWERS: dict[str, Any] = {"get_user": {"address": USER}, "get_coin": {"mint": MINT}}
 
 
 def test_cases_cover_every_endpoint() -> None:
@@ -127,6 +149,7 @@ async def test_request_on_the_wire(
     raw_path: str,
     body: dict[str, Any] | None,
 ) -> None:
+    recorder.reply = ANSWERS.get(name)
     await call(wire_client)
     seen = recorder.last
     assert (seen.method, seen.raw_path) == (method, raw_path)

@@ -44,7 +44,17 @@ from ._captcha import CaptchaProvider
 from ._options import DEFAULT, Timeout, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
-from .models import Coin, RepliesPage, Reply, Report, ReportAction, ReportsPage, ReportType
+from .models import (
+    Coin,
+    Follower,
+    RepliesPage,
+    Reply,
+    Report,
+    ReportAction,
+    ReportsPage,
+    ReportType,
+    User,
+)
 
 __all__ = ["PumpFunClient", "sync_method_names", "sync_property_names"]
 

@@ -95,7 +95,7 @@ def _add_command(subcommands: Subcommands, endpoint: Endpoint) -> None:
     arg_help = _args_section(doc)
     description = command_line_text(_prose(doc), names)
     parser = subcommands.add_parser(
-        _kebab(endpoint.name), help=endpoint.summary, description=description
+        endpoint.command, help=endpoint.summary, description=description
     )
     for param in params:
         if param.name in _RESERVED:  # pragma: no cover - guards future client methods
@@ -111,6 +111,7 @@ def _add_command(subcommands: Subcommands, endpoint: Endpoint) -> None:
             params=tuple(p.name for p in params),
             positionals=tuple(p.name for p in params if p.default is inspect.Parameter.empty),
             returns_value=hints.get("return") is not type(None),
+            item_type=_list_item(hints.get("return")),
         )
     )
 
@@ -179,18 +180,20 @@ class ApiCommand:
         params: tuple[str, ...],
         positionals: tuple[str, ...],
         returns_value: bool,
+        item_type: type | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.params = params
         self.positionals = positionals
         self.returns_value = returns_value
+        self.item_type = item_type
 
     def __call__(self, args: argparse.Namespace, out: TextIO) -> int:
         """Run the operation with the parsed arguments and print its result to ``out``."""
         if self.endpoint.client_key and not _client_key_given(args):
             # Checked here so that the message names the flag, not the client's parameter.
             raise UsageError(
-                f"{_kebab(self.endpoint.name)} needs the x-client-key header: "
+                f"{self.endpoint.command} needs the x-client-key header: "
                 "give --client-key KEY or set $PUMPFUN_CLIENT_KEY"
             )
         kwargs = {name: getattr(args, name) for name in self.params}
@@ -198,7 +201,8 @@ class ApiCommand:
         if args.as_json:
             _output.print_json(result, out)
         else:
-            _output.print_human(result, out, self._confirmation(kwargs))
+            confirmation = self._confirmation(kwargs)
+            _output.print_human(result, out, confirmation, item_type=self.item_type)
         return 0
 
     async def _call(self, args: argparse.Namespace, kwargs: dict[str, Any]) -> Any:
@@ -244,7 +248,9 @@ def command_line_text(
     text = _ENUM_VALUE.sub(lambda m: _words(m.group(1)), text)
     text = _CLASS_ROLE.sub(lambda m: _words(m.group(1)), text)
     text = _METHOD_ROLE.sub(
-        lambda m: f"'pumpfun {_kebab(m.group(1))}'" if m.group(1) in ENDPOINTS else m.group(1),
+        lambda m: (
+            f"'pumpfun {ENDPOINTS[m.group(1)].command}'" if m.group(1) in ENDPOINTS else m.group(1)
+        ),
         text,
     )
     text = _ENV_VAR.sub(r"$\1", text)
@@ -275,6 +281,14 @@ def _members(hint: Any) -> list[Any]:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return [arg for arg in typing.get_args(hint) if arg is not type(None)]
     return [hint]
+
+
+def _list_item(hint: Any) -> type | None:
+    """``list[Coin]`` -> ``Coin``: what an empty list result would have held."""
+    if typing.get_origin(hint) is list:
+        (item,) = typing.get_args(hint)
+        return item if isinstance(item, type) else None
+    return None
 
 
 def _kebab(name: str) -> str:

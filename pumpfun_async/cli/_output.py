@@ -8,14 +8,14 @@ line stays light.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timezone
 from typing import Any, TextIO, cast
 
 import attrs
 import orjson
 
-from pumpfun_async.models import Coin, RepliesPage, Reply, Report, ReportsPage
+from pumpfun_async.models import Coin, Follower, RepliesPage, Reply, Report, ReportsPage, User
 
 __all__ = [
     "one_line",
@@ -30,7 +30,7 @@ __all__ = [
 
 _TEXT_WIDTH = 60
 _PIPE_WIDTH = 200
-_NUMERIC = frozenset({"likes", "usd market cap"})
+_NUMERIC = frozenset({"likes", "usd market cap", "followers", "following"})
 _NONE = "-"
 # Control characters (terminal escapes) and bidirectional overrides: never sent to a terminal.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
@@ -83,15 +83,18 @@ def print_json(result: object, out: TextIO) -> None:
     out.write(data.decode() + "\n")
 
 
-def print_human(result: object, out: TextIO, confirmation: str) -> None:
+def print_human(
+    result: object, out: TextIO, confirmation: str, *, item_type: type | None = None
+) -> None:
     """Print a result for people: a table, or ``confirmation`` when there is no result.
 
     Tables are drawn with rich when it is installed, as plain aligned text otherwise.
+    ``item_type`` says what a list result holds, so that an empty one is named right.
     """
     if result is None:
         print(confirmation, file=out)
         return
-    described = _describe(result)
+    described = _describe(result, item_type)
     if described is None:  # a result type this module does not know yet
         print_json(result, out)
         return
@@ -137,7 +140,7 @@ def plural(count: int, singular: str, plural: str | None = None) -> str:
 _Described = tuple[tuple[str, ...], list[tuple[object, ...]], str | None]
 
 
-def _describe(result: object) -> _Described | None:
+def _describe(result: object, item_type: type | None = None) -> _Described | None:
     """A result as (columns, rows, summary line), or ``None`` for an unknown result type."""
     more = "; more after this page" if getattr(result, "has_more", False) else ""
     if isinstance(result, RepliesPage):
@@ -149,13 +152,19 @@ def _describe(result: object) -> _Described | None:
         else:  # "1 of 3 reports": the noun agrees with the total
             counted = f"{len(result)} of {plural(result.total, 'report')}"
         return _REPORT_COLUMNS, _report_rows(result.reports), counted + more
-    if isinstance(result, Reply):
-        return _REPLY_COLUMNS, _reply_rows([result]), None
-    if isinstance(result, Report):
-        return _REPORT_COLUMNS, _report_rows([result]), None
-    if isinstance(result, list) and all(isinstance(item, Coin) for item in result):
-        return _COIN_COLUMNS, _coin_rows(result), plural(len(result), "coin")
-    return None
+    table = _TABLES.get(type(result))
+    if table is not None:  # one object: a table of one row
+        return table[0], table[1]([result]), None
+    return _describe_list(result, item_type) if isinstance(result, list) else None
+
+
+def _describe_list(result: list[Any], item_type: type | None) -> _Described | None:
+    kind = item_type or (type(result[0]) if result else Coin)
+    nouns = {Coin: "coin", Follower: "user"}
+    if kind not in nouns or not all(isinstance(item, kind) for item in result):
+        return None
+    columns, rows = _TABLES[kind]
+    return columns, rows(result), plural(len(result), nouns[kind])
 
 
 def _print_rich(
@@ -185,6 +194,8 @@ def _print_rich(
 _REPLY_COLUMNS = ("id", "user", "likes", "text")
 _COIN_COLUMNS = ("mint", "name", "symbol", "usd market cap")
 _REPORT_COLUMNS = ("id", "type", "target", "done", "action", "created (UTC)")
+_USER_COLUMNS = ("address", "username", "followers", "following", "x", "bio")
+_FOLLOWER_COLUMNS = ("address", "username", "followers", "since (UTC)")
 
 
 def _reply_rows(replies: Sequence[Reply]) -> list[tuple[object, ...]]:
@@ -203,6 +214,22 @@ def _coin_rows(coins: Sequence[Coin]) -> list[tuple[object, ...]]:
     return rows
 
 
+def _user_rows(users: Sequence[User]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for user in users:
+        bio = None if user.bio is None else _truncate(user.bio)
+        x = None if user.x_username is None else "@" + user.x_username
+        rows.append((user.address, user.username, user.followers, user.following, x, bio))
+    return rows
+
+
+def _follower_rows(users: Sequence[Follower]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for user in users:
+        rows.append((user.address, user.username, user.followers, _when(user.followed_at)))
+    return rows
+
+
 def _report_rows(reports: Sequence[Report]) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     for report in reports:
@@ -210,6 +237,16 @@ def _report_rows(reports: Sequence[Report]) -> list[tuple[object, ...]]:
         created = _when(report.created_at)
         rows.append((report.id, report.type, report.target_id, done, report.action, created))
     return rows
+
+
+_TABLES: dict[type, tuple[tuple[str, ...], Callable[[Sequence[Any]], list[tuple[object, ...]]]]] = {
+    Reply: (_REPLY_COLUMNS, _reply_rows),
+    Report: (_REPORT_COLUMNS, _report_rows),
+    Coin: (_COIN_COLUMNS, _coin_rows),
+    User: (_USER_COLUMNS, _user_rows),
+    Follower: (_FOLLOWER_COLUMNS, _follower_rows),
+}
+"""The columns of each model's table, and the rows of a list of such models."""
 
 
 def _truncate(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The emulator: an aiohttp application that answers the 14 operations like pump.fun.
+"""The emulator: an aiohttp application that answers the API operations like pump.fun.
 
 This module is the server itself: starting and stopping, the request path (request log,
 scripted faults, rate limits, authentication, dispatch) and the control API. The
@@ -32,7 +32,7 @@ from pumpfun_async._secrets import SECRET_HEADERS
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
 from ._handlers import HANDLERS, Call
 from ._signin import IssuedToken, TokenIssuer, check_token_settings
-from ._state import EmulatorState, NestError, check_coin, json_body
+from ._state import EmulatorState, NestError, check_coin, check_user, json_body
 
 __all__ = [
     "CONTROL_PREFIX",
@@ -148,7 +148,8 @@ class Emulator:
     Its control API, under ``/_emulator/``, does over HTTP what the methods do:
     ``POST faults`` (``{"route", "fault", "times"}``), ``DELETE faults``, ``POST
     rate-limits`` (``{"group", "limit": "N/SECONDS", "retryAfter"}``), ``DELETE
-    rate-limits``, ``POST coins`` (a JSON array of coin objects), ``GET requests``,
+    rate-limits``, ``POST coins`` (a JSON array of coin objects), ``POST users`` (a JSON
+    array of user profiles, see :meth:`add_users`), ``GET requests``,
     ``POST reset`` and ``POST revoke-tokens``. A malformed body, there or on the API
     routes, gets a 4xx NestJS error body (``{"statusCode", "message", "error"}``): 400 for
     bad JSON (NaN, Infinity, lone surrogates, nesting over 1,024 levels) or a wrong-typed
@@ -257,6 +258,7 @@ class Emulator:
             ("POST", "reset", _acknowledging(self.reset)),
             ("POST", "revoke-tokens", self._control_revoke_tokens),
             ("POST", "coins", self._control_add_coins),
+            ("POST", "users", self._control_add_users),
         )
         for method, name, handler in control:
             app.router.add_route(method, f"{CONTROL_PREFIX}/{name}", handler)
@@ -408,6 +410,30 @@ class Emulator:
             ValueError: A coin is malformed (the message names it and the field).
         """
         return self._put_coins(_check_coins(coins))
+
+    def add_users(self, users: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Add (or replace, by address) user profiles in the current state.
+
+        A user otherwise exists only once it has liked, followed, replied or reported. Each
+        profile is an object like ``GET /users/{id}`` answers: ``address`` is required (an
+        id the SDK accepts); ``username``, ``profile_image``, ``header_image_url``, ``bio``
+        and ``x_username`` are strings or ``None``; ``followers`` and ``following`` are
+        counted from the follows and may not be given; other fields are served as they are.
+        Every profile is checked before any is added; :meth:`reset` forgets them.
+
+        Returns:
+            The profiles as the emulator now holds them.
+
+        Raises:
+            ValueError: A profile is malformed (the message names it and the field).
+        """
+        checked = _check_all(users, check_user, "user")
+        return [
+            self.state.add_user(
+                user["address"], **{k: v for k, v in user.items() if k != "address"}
+            )
+            for user in checked
+        ]
 
     def _put_coins(self, coins: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         return [
@@ -664,6 +690,15 @@ class Emulator:
             body=orjson.dumps({"ok": True, "added": len(added)}), content_type="application/json"
         )
 
+    async def _control_add_users(self, request: web.Request) -> web.StreamResponse:
+        users = await _control_json(request)
+        if not isinstance(users, list):
+            raise NestError(400, ["the body must be a JSON array of user objects"], "Bad Request")
+        added = self.add_users(users)
+        return web.Response(
+            body=orjson.dumps({"ok": True, "added": len(added)}), content_type="application/json"
+        )
+
 
 def _whole_number(value: Any, low: int) -> bool:
     """Whether ``value`` is an int (not a bool) of at least ``low``."""
@@ -680,6 +715,21 @@ def _check_coins(coins: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             checked.append(check_coin(coin))
         except ValueError as exc:
             raise ValueError(f"coin #{index + 1}: {exc}") from None
+    return checked
+
+
+def _check_all(
+    items: Iterable[Mapping[str, Any]], check: Callable[[Any], dict[str, Any]], kind: str
+) -> list[dict[str, Any]]:
+    """Every item checked, or a ValueError naming the first bad one."""
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise ValueError(f"{kind}s must be a list of {kind} objects, not {type(items).__name__}")
+    checked = []
+    for index, item in enumerate(items):
+        try:
+            checked.append(check(item))
+        except ValueError as exc:
+            raise ValueError(f"{kind} #{index + 1}: {exc}") from None
     return checked
 
 

@@ -240,6 +240,31 @@ def delete_report(call: Call) -> Any:
     return call.state.delete_report(call.match("report_id"))
 
 
+@_handles
+def get_user(call: Call) -> Any:
+    return call.state.user_profile(call.match("user_id"))
+
+
+@_handles
+def get_followers(call: Call) -> Any:
+    return call.state.followers_of(call.match("user_id"))
+
+
+@_handles
+def get_following(call: Call) -> Any:
+    return call.state.following_of(call.match("user_id"))
+
+
+@_handles
+def get_coin(call: Call) -> Any:
+    return call.state.coin(call.match("mint"))
+
+
+@_handles
+def get_user_replies(call: Call) -> Any:
+    return call.state.user_reply_page(call.user, call.match("user_id"), **call.page())
+
+
 def _body_id(name: str, value: str) -> str:
     """An id from a request body, or a NestJS 400 naming the field."""
     try:

@@ -21,7 +21,7 @@ import attrs
 import orjson
 
 from pumpfun_async._repr import robust_repr
-from pumpfun_async._validate import check_mint
+from pumpfun_async._validate import check_id, check_mint
 from pumpfun_async.errors import ValidationError
 from pumpfun_async.models import Coin
 
@@ -33,6 +33,7 @@ __all__ = [
     "EmulatorState",
     "NestError",
     "check_coin",
+    "check_user",
     "json_body",
     "user_id_for",
 ]
@@ -40,6 +41,10 @@ __all__ = [
 REPORT_TYPES = ("scam", "offensive", "spam", "nsfw", "copyright", "impersonation", "other")
 REPORT_ACTIONS = ("banned", "hidden", "ignored", "no_action")
 _UUID_LENGTH = 36
+# The profile fields a user object may set (strings or null); follower counts are counted.
+_PROFILE_FIELDS = ("username", "profile_image", "header_image_url", "bio", "x_username")
+_COUNTED = ("followers", "following")
+_MAX_FOLLOW_ROWS = 1000  # pump.fun's follower lists stop at 1,000 rows
 
 
 class NestError(Exception):
@@ -143,9 +148,55 @@ def _coin_field_problem(name: str, value: Any, want: type) -> str | None:
     return what.get(want, "a finite number") + " or null"
 
 
+def check_user(user: Any) -> dict[str, Any]:
+    """A user profile to add to the emulator, checked so that the client can read it back.
+
+    ``address`` must be an id the SDK accepts (a wallet address, or the ``user-…`` id the
+    emulator gives a plain token); ``username``, ``profile_image``, ``header_image_url``,
+    ``bio`` and ``x_username`` must be strings or ``null``; ``followers`` and ``following``
+    are counted from the follows, so they may not be set; other fields are served as they
+    are. The whole object must be serialisable as JSON.
+
+    Returns:
+        A copy of ``user`` as a plain dict.
+
+    Raises:
+        ValueError: The object breaks one of those rules; the message says which.
+    """
+    if not isinstance(user, Mapping):
+        raise ValueError(f"a user must be a JSON object, not {type(user).__name__}")
+    if not isinstance(user.get("address"), str):
+        raise ValueError("address must be a string")
+    try:
+        check_id(user["address"], "address")
+    except ValidationError as exc:
+        raise ValueError(str(exc)[:200]) from None
+    for name, value in user.items():
+        if not isinstance(name, str):
+            raise ValueError(f"field names must be strings, not {name!r:.50}")
+        if name in _COUNTED:
+            raise ValueError(f"{name} is counted from the follows and cannot be set")
+        if name in _PROFILE_FIELDS and not (value is None or isinstance(value, str)):
+            raise ValueError(f"{name} must be a string or null, not {value!r:.50}")
+    try:
+        orjson.dumps(dict(user))
+    except orjson.JSONEncodeError as exc:
+        raise ValueError(f"cannot be sent as JSON: {exc}") from None
+    return dict(user)
+
+
 def _iso(ms: int) -> str:
     moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
     return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def _posted(reply: dict[str, Any]) -> tuple[int, int]:
+    # Replies in creation order: by timestamp, then id (the emulator numbers them upwards).
+    stamp, reply_id = reply.get("timestamp"), reply.get("id")
+    return (
+        stamp if isinstance(stamp, int) else 0,
+        reply_id if isinstance(reply_id, int) else 0,
+    )
 
 
 def _page(items: list[Any], limit: int, offset: int) -> tuple[list[Any], bool]:
@@ -161,6 +212,8 @@ class EmulatorState:
         coins: Coin objects by mint (the catalogue, plus any added with :meth:`add_coin`).
         likes: The targets (mints and reply ids, as strings) each user likes.
         follows: The user ids each user follows.
+        users: Profiles by user id (address), as added with :meth:`add_user`. A user with
+            no profile exists too once it has liked, followed, replied or reported.
         bookmarks: Each user's collections: collection id -> item ids, in the order added.
         replies: Reply objects by mint, oldest first.
         reports: Report objects by id.
@@ -173,6 +226,7 @@ class EmulatorState:
     )
     likes: dict[str, set[str]] = attrs.Factory(dict)
     follows: dict[str, set[str]] = attrs.Factory(dict)
+    users: dict[str, dict[str, Any]] = attrs.Factory(dict)
     bookmarks: dict[str, dict[str, list[str]]] = attrs.Factory(dict)
     replies: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)
     reports: dict[str, dict[str, Any]] = attrs.Factory(dict)
@@ -181,6 +235,7 @@ class EmulatorState:
     _like_counts: dict[str, int] = attrs.Factory(dict)
     _replies_by_id: dict[str, dict[str, Any]] = attrs.Factory(dict)
     _next_reply_id: int = 1000
+    _followed_at: dict[tuple[str, str], int] = attrs.Factory(dict)
 
     # ------------------------------------------------------------------ arranging
 
@@ -229,12 +284,91 @@ class EmulatorState:
         if other == user:
             raise NestError(400, "You cannot follow yourself", "Bad Request")
         self.follows.setdefault(user, set()).add(other)
+        self._followed_at.setdefault((user, other), self.now_ms())
         return {"userId": other, "following": True}
 
     def unfollow(self, user: str, other: str) -> dict[str, Any]:
         """Unfollow a user (set-like)."""
         self.follows.setdefault(user, set()).discard(other)
+        self._followed_at.pop((user, other), None)
         return {"userId": other, "following": False}
+
+    # ------------------------------------------------------------------ social graph
+
+    def add_user(self, address: str, /, **fields: Any) -> dict[str, Any]:
+        """Add (or replace) a user's profile; the user exists from then on.
+
+        The fields are those of ``GET /users/{id}`` (see :func:`check_user`).
+        """
+        profile = {"address": address, **fields}
+        self.users[address] = profile
+        return profile
+
+    def has_user(self, user: str) -> bool:
+        """Whether ``user`` has a profile, or has liked, followed, replied or reported."""
+        return (
+            user in self.users
+            or user in self.likes
+            or user in self.follows
+            or any(r.get("user") == user for rs in self.replies.values() for r in rs)
+            or any(r.get("reporter") == user for r in self.reports.values())
+        )
+
+    def user_profile(self, user: str) -> dict[str, Any]:
+        """``GET /users/{id}``: the profile, with follower counts; 404 for an unknown user."""
+        if not self.has_user(user):
+            raise NestError(404, f"User {user} not found", "Not Found")
+        profile: dict[str, Any] = dict.fromkeys(_PROFILE_FIELDS)
+        profile.update(self.users.get(user, {}), address=user, userId=user)
+        return {**profile, **self._follow_counts(user)}
+
+    def followers_of(self, user: str) -> list[dict[str, Any]]:
+        """The users following ``user``, newest follow first (at most 1,000 rows)."""
+        return self._follow_rows([(f, user) for f, ts in self.follows.items() if user in ts], 0)
+
+    def following_of(self, user: str) -> list[dict[str, Any]]:
+        """The users ``user`` follows, newest follow first (at most 1,000 rows)."""
+        return self._follow_rows([(user, t) for t in self.follows.get(user, ())], 1)
+
+    def _follow_counts(self, user: str) -> dict[str, int]:
+        followers = sum(user in targets for targets in self.follows.values())
+        return {"followers": followers, "following": len(self.follows.get(user, ()))}
+
+    def _follow_rows(self, pairs: list[tuple[str, str]], side: int) -> list[dict[str, Any]]:
+        # side: which end of each (follower, followed) pair the rows describe.
+        def newest_first(pair: tuple[str, str]) -> tuple[int, str]:
+            return (-self._followed_at.get(pair, 0), pair[side])
+
+        rows = []
+        for pair in sorted(pairs, key=newest_first)[:_MAX_FOLLOW_ROWS]:
+            other = pair[side]
+            profile = self.users.get(other, {})
+            rows.append({
+                "username": profile.get("username"),
+                "profile_image": profile.get("profile_image"),
+                "address": other,
+                "timestamp": self._followed_at.get(pair),
+                "followers": self._follow_counts(other)["followers"],
+            })  # fmt: skip
+        return rows
+
+    def coin(self, mint: str) -> dict[str, Any]:
+        """``GET /coins/{mint}``: the coin; 404 for an unknown mint."""
+        coin = self.coins.get(mint)
+        if coin is None:
+            raise NestError(404, f"Coin {mint} not found", "Not Found")
+        return dict(coin)
+
+    def user_reply_page(self, viewer: str, user: str, limit: int, offset: int) -> dict[str, Any]:
+        """One page of the replies ``user`` posted, on every coin, oldest first."""
+        mine = [r for rs in self.replies.values() for r in rs if r.get("user") == user]
+        mine.sort(key=_posted)
+        items, has_more = _page(mine, limit, offset)
+        return {
+            "replies": [self._reply_view(viewer, r) for r in items],
+            "hasMore": has_more,
+            "offset": offset,
+        }
 
     # ------------------------------------------------------------------ bookmarks
 
