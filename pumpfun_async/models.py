@@ -273,7 +273,7 @@ class ReportsPage(PageMixin):
 
 @robust_repr
 @attrs.frozen
-class User:
+class User(ModelMixin):
     """A user's public profile, as returned by ``get_user``.
 
     ``GET /users/{userId}`` is not in pump.fun's official docs; its shape comes from public
@@ -304,7 +304,7 @@ class User:
 
 @robust_repr
 @attrs.frozen
-class Follower:
+class Follower(ModelMixin):
     """One row of ``get_followers`` or ``get_following``: a user at one end of a follow.
 
     The shape comes from public captures of pump.fun's web app (``GET

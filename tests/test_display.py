@@ -503,3 +503,20 @@ def test_showing_tables_imports_neither_pandas_nor_ipython() -> None:
     assert "pumpfun_async" in roots
     assert not roots & {"pandas", "numpy", "IPython"}
     assert "table" in pumpfun_async.__all__
+
+
+def test_every_public_model_has_to_dict_and_a_table() -> None:
+    from pumpfun_async import models
+    from pumpfun_async._display import ModelMixin
+
+    classes = [getattr(models, name) for name in models.__all__]
+    attrs_classes = [cls for cls in classes if attrs.has(cls)]
+    assert {cls.__name__ for cls in attrs_classes} >= {"Reply", "Coin", "User", "Follower"}
+    for cls in attrs_classes:
+        assert issubclass(cls, ModelMixin), cls.__name__
+    user = models.User(address="user123", username="<b>fan</b>", followers=2)
+    assert user.to_dict()["username"] == "<b>fan</b>"
+    assert "&lt;b&gt;fan&lt;/b&gt;" in user._repr_html_()
+    row = models.Follower(address="user123", timestamp=1_714_557_600_000)
+    assert row.to_dict()["timestamp"] == 1_714_557_600_000
+    assert "followed_at" in row._repr_html_()

@@ -6,7 +6,7 @@ import hashlib
 import itertools
 from typing import Any
 
-from .._extras import require
+from pumpfun_async._extras import require
 
 __all__ = ["DOCS_MINT", "MAX_GENERATED_COINS", "default_coins", "generated_coins"]
 
