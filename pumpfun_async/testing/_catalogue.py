@@ -67,6 +67,7 @@ def generated_coins(count: int) -> list[dict[str, Any]]:
         return []
     require("generating coins", "wallet", "base58")
     import base58
+
     taken = {row[0] for row in _ROWS}
     coins = []
     for number in range(1, count + 1):
