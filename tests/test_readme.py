@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from pumpfun_async import Wallet
-from pumpfun_async.testing import DOCS_MINT, Emulator, Fault
+from pumpfun_async.testing import DOCS_MINT, Emulator, Fault, user_id_for
 from pumpfun_async.testing._faults import THROTTLED_BODY
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -112,6 +112,17 @@ def _redis(emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
         yield
 
 
+@contextlib.contextmanager
+def _someone_replied(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    fan = user_id_for("fan-token")
+    emu.add_users([{"address": fan, "username": "fan", "bio": "gm"}])
+    emu.state.create_reply(fan, DOCS_MINT, "wagmi")
+    emu.state.follow(user_id_for("other"), fan)
+    yield
+
+
 # What each program needs besides the emulator, and what it prints.
 EXPECTED: dict[str, tuple[Setup, list[str]]] = {
     "RateLimitError": (_reply_throttled, ["slow down; retry after 600.0 seconds"]),
@@ -125,6 +136,15 @@ EXPECTED: dict[str, tuple[Setup, list[str]]] = {
     "worker": (_redis, []),
     "export_queue": (_no_setup, [" reports"]),
     "PumpFunClient": (_no_setup, ["["]),
+    "who_replied": (
+        _someone_replied,
+        ["Docs Example (DOCS): 1 replies", "fan has 1 followers: gm", "wagmi"],
+    ),
+    "closed_port": (_no_setup, ["error.refused=False", "replies, direct"]),
+    "to_dataframe": (
+        _no_setup,
+        ["RepliesPage: 1 row", "'text': 'gm <b>frens</b> & co'", "datetime64[us, UTC]"],
+    ),
 }
 
 
