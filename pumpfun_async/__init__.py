@@ -20,6 +20,7 @@ if _typing.TYPE_CHECKING:
     from ._captcha import CaptchaProvider
     from ._client import AsyncPumpFunClient
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
+    from ._pacing import ServerRateLimit
     from ._ratelimit import RateLimiter, TokenBucket
     from ._redis import RedisRateLimiter
     from ._retry import RetryPolicy
@@ -75,6 +76,7 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
+    "ServerRateLimit",
     "StateCache",
     "Timeout",
     "TokenBucket",
@@ -118,6 +120,7 @@ _MODULES = {
     "ResponseTooLargeError": "errors",
     "RetryPolicy": "_retry",
     "ServerError": "errors",
+    "ServerRateLimit": "_pacing",
     "StateCache": "_cache",
     "Timeout": "_options",
     "TokenBucket": "_ratelimit",
