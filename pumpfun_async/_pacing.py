@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from typing import NamedTuple
 
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -47,12 +47,9 @@ MAX_RESET = 24 * 3600.0
 _MAX_COUNT = 10**9
 # A sleep of exactly (deadline - now) can end a rounding error short of the deadline.
 _EPSILON = 1e-6
-_COUNT = re.compile(r"[0-9]{1,10}", re.ASCII)
-_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?", re.ASCII)
 
 
-@attrs.frozen
-class ServerNumbers:
+class ServerNumbers(NamedTuple):
     """One answer's readable ``x-ratelimit-*`` headers.
 
     Attributes:
@@ -91,9 +88,14 @@ def _single(headers: CIMultiDictProxy[str] | CIMultiDict[str], name: str) -> str
     return values[0] if len(values) == 1 and isinstance(values[0], str) else None
 
 
+def _digits(text: str, most: int) -> bool:
+    """Whether ``text`` is 1 to ``most`` ASCII digits (no sign, space or other numerals)."""
+    return 0 < len(text) <= most and text.isascii() and text.isdigit()
+
+
 def _count(headers: CIMultiDictProxy[str] | CIMultiDict[str], name: str) -> int | None:
     text = _single(headers, name)
-    if text is None or not _COUNT.fullmatch(text := text.strip()):
+    if text is None or not _digits(text := text.strip(), 10):
         return None
     value = int(text)
     return value if value <= _MAX_COUNT else None
@@ -103,7 +105,10 @@ def _reset(
     headers: CIMultiDictProxy[str] | CIMultiDict[str], wall_clock: Callable[[], float]
 ) -> float | None:
     text = _single(headers, RESET_HEADER)
-    if text is None or not _SECONDS.fullmatch(text := text.strip()):
+    if text is None:
+        return None
+    whole, dot, fraction = (text := text.strip()).partition(".")
+    if not _digits(whole, 12) or (dot and not _digits(fraction, 9)):
         return None
     seconds = float(text)
     if seconds > _UNIX_TIME:
@@ -237,7 +242,11 @@ class _Gate:
     def settle(self, seq: int, headers: Mapping[str, str] | None) -> None:
         """Ticket ``seq`` is done; its answer's ``headers`` (``None``: no answer) may say more."""
         self.in_flight -= 1
-        numbers = None if headers is None else read_numbers(headers, self._wall_clock)
+        numbers = (
+            read_numbers(headers, self._wall_clock)
+            if headers is not None and REMAINING_HEADER in headers
+            else None
+        )
         if numbers is not None and seq > self.known:
             self.known = seq
             if numbers.limit is not None:
