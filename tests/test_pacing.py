@@ -539,3 +539,17 @@ def test_server_numbers_are_not_settable() -> None:
     snapshot = ServerRateLimit(3, 1, 5.0)
     with pytest.raises(AttributeError):
         snapshot.remaining = 9  # type: ignore[misc]
+
+
+def test_the_sync_client_shows_the_numbers() -> None:
+    from pumpfun_async import PumpFunClient
+
+    with Emulator().run_in_thread() as emu:
+        emu.set_rate_limit("reads", 100, window=600)
+        with PumpFunClient("sync-user", base_url=emu.url, rate_limit=None) as client:
+            client.get_replies(DOCS_MINT)
+            client.get_replies(DOCS_MINT)
+            shown = client.server_rate_limits
+    assert list(shown) == ["reads"]
+    assert (shown["reads"].limit, shown["reads"].remaining) == (100, 98)
+    assert 0 < shown["reads"].reset <= 600
