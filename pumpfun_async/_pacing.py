@@ -28,6 +28,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._endpoints import RouteGroup
 from ._log import logger
+from ._repr import robust_repr
 from ._retry import is_testing
 from .errors import RateLimitError
 
@@ -63,6 +64,7 @@ class ServerNumbers(NamedTuple):
     reset: float
 
 
+@robust_repr
 @attrs.frozen
 class ServerRateLimit:
     """The server's last known rate-limit numbers for one route group.
