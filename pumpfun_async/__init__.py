@@ -22,6 +22,7 @@ if _typing.TYPE_CHECKING:
     from ._dataframe import to_dataframe
     from ._display import Table, table
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
+    from ._pacing import ServerRateLimit
     from ._ratelimit import RateLimiter, TokenBucket
     from ._redis import RedisRateLimiter
     from ._retry import RetryPolicy
@@ -90,6 +91,7 @@ __all__ = [
     "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
+    "ServerRateLimit",
     "StateCache",
     "Table",
     "Timeout",
@@ -139,6 +141,7 @@ _MODULES = {
     "ResponseTooLargeError": "errors",
     "RetryPolicy": "_retry",
     "ServerError": "errors",
+    "ServerRateLimit": "_pacing",
     "StateCache": "_cache",
     "Table": "_display",
     "Timeout": "_options",

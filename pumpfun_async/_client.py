@@ -29,6 +29,7 @@ from ._options import (
     retry_option,
     secret_option,
 )
+from ._pacing import ServerRateLimit
 from ._pagination import check_max_items, paginate
 from ._proxy import Proxy, proxy_option
 from ._ratelimit import RateLimiter, RateLimitSetting
@@ -331,6 +332,17 @@ class AsyncPumpFunClient:
     def rate_limit(self) -> Mapping[str, RateLimiter]:
         """The rate limiters in use, by route group (``"all"`` for every request)."""
         return self._transport.limits
+
+    @property
+    def server_rate_limits(self) -> Mapping[str, ServerRateLimit]:
+        """The server's last known ``x-ratelimit-*`` numbers, by route group (a snapshot).
+
+        Only groups whose answers carried readable numbers and whose window has not reset
+        yet are listed. The client never sends more requests in a group than ``remaining``
+        before the window resets in ``reset`` seconds; views made by :meth:`with_options`
+        share these numbers.
+        """
+        return self._transport.server_rate_limits
 
     def with_options(
         self: _ClientT,

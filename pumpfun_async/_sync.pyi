@@ -19,6 +19,7 @@ from ._cache import StateCache
 from ._wallet import Wallet
 from ._captcha import CaptchaProvider
 from ._options import DEFAULT, Timeout, _Default
+from ._pacing import ServerRateLimit
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
 from .models import (
@@ -142,6 +143,16 @@ class PumpFunClient:
     @property
     def rate_limit(self) -> Mapping[str, RateLimiter]:
         """The rate limiters in use, by route group (``"all"`` for every request)."""
+
+    @property
+    def server_rate_limits(self) -> Mapping[str, ServerRateLimit]:
+        """The server's last known ``x-ratelimit-*`` numbers, by route group (a snapshot).
+
+        Only groups whose answers carried readable numbers and whose window has not reset
+        yet are listed. The client never sends more requests in a group than ``remaining``
+        before the window resets in ``reset`` seconds; views made by :meth:`with_options`
+        share these numbers.
+        """
 
     @property
     def wallet(self) -> Wallet | None:

@@ -24,6 +24,7 @@ from ._captcha import CaptchaSource, add_captcha
 from ._endpoints import LOGIN, Endpoint, RouteGroup
 from ._log import logger
 from ._options import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from ._pacing import NO_TICKET, Pacer, ServerRateLimit, Ticket
 from ._proxy import DIRECT, Proxy, open_socks_session, proxy_failure, proxy_refusal
 from ._ratelimit import ALL_ROUTES, RateLimiter
 from ._responses import decode_response
@@ -57,7 +58,7 @@ _NO_CONTENT_TYPE = ("Content-Type",)
 
 @attrs.define
 class _Shared:
-    """What every view of one client shares: session, credentials and per-group pauses.
+    """What every view of one client shares: session, credentials, per-group pauses, pacer.
 
     ``busy`` holds the tasks inside :meth:`Transport.request`, so that :meth:`Transport.aclose`
     can interrupt them wherever they wait; ``interrupted`` those it cancelled and whose
@@ -73,6 +74,7 @@ class _Shared:
     interrupted: set[asyncio.Task[Any]] = attrs.Factory(set)
     closing: asyncio.Future[None] | None = None
     socks_sessions: dict[Proxy, aiohttp.ClientSession] = attrs.Factory(dict)
+    pacer: Pacer = attrs.Factory(Pacer)
 
 
 _CLOSED_WHILE_BUSY = (
@@ -183,6 +185,11 @@ class Transport:
         return self._shared.owns_session
 
     @property
+    def server_rate_limits(self) -> dict[str, ServerRateLimit]:
+        """The server's last known ``x-ratelimit-*`` numbers, by route group value."""
+        return self._shared.pacer.numbers()
+
+    @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called."""
         return self._shared.closed
@@ -247,8 +254,9 @@ class Transport:
         budget).
 
         The calling task is known to the client while the call runs, so that :meth:`aclose`
-        can cancel it wherever it waits (rate limiter, 429 pause, retry backoff, sign-in,
-        captcha provider, connection pool, socket). That cancellation, and any failure of a
+        can cancel it wherever it waits (rate limiter, 429 pause, pacing by the server's
+        ``x-ratelimit-*`` numbers, retry backoff, sign-in, captcha provider, connection
+        pool, socket). That cancellation, and any failure of a
         call the client was closed under, surfaces as :class:`ClientClosedError`; the
         caller's own cancellation stays a ``CancelledError``.
 
@@ -271,6 +279,7 @@ class Transport:
         data: bytes | None = None
         response: aiohttp.ClientResponse | None = None
         answer: Any = None
+        ticket: Ticket = NO_TICKET
         try:
             while True:
                 session = self._session()
@@ -278,6 +287,10 @@ class Transport:
                 headers = credentials.headers_for(endpoint)
                 if self._limits or shared.paused_until:
                     await self._wait_turn(endpoint.group)
+                pacer = shared.pacer
+                ticket = pacer.take(endpoint.group) or await pacer.wait(
+                    endpoint.group, self._retry.max_retry_after
+                )
                 url, data = (
                     self._encode(path, query, body)
                     if captcha is None
@@ -297,6 +310,7 @@ class Transport:
                             skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
                             proxy=self._proxy.http_url,
                         ) as response:
+                            ticket.answered(response.headers)
                             answer = (
                                 await response.read()
                                 if _small(response, self._max_bytes)
@@ -320,6 +334,7 @@ class Transport:
                         set_cookies.update((n, m.value) for n, m in response.cookies.items())
                     return answer
                 except PumpFunError as error:
+                    ticket.release()
                     if signs_in and not signed_in_again and isinstance(error, AuthenticationError):
                         signed_in_again = True
                         await self._sign_in_again(method, path, token_used)
@@ -333,6 +348,7 @@ class Transport:
             # Error reporters (Sentry and friends) render the locals of every frame an
             # exception went through: none of this frame's, nor of the finished frames below
             # it, nor of the exceptions it chains, may show a secret.
+            ticket.release()
             forget_secrets(error)
             token_used = headers = url = data = response = answer = body = None
             closed = self._closed_under(error, task)

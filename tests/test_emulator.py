@@ -276,6 +276,7 @@ async def test_cookie_auth_and_nest_404(emu: Emulator) -> None:
 async def test_rate_limit_with_retry_after(emu: Emulator, user: AsyncPumpFunClient) -> None:
     now = [100.0]
     emu._clock = lambda: now[0]
+    emu.rate_limit_headers = False  # the 429 itself: a client told the numbers would wait
     emu.set_rate_limit("likes", 2, window=10)
     await user.like(DOCS_MINT)
     await user.unlike(DOCS_MINT)

@@ -354,6 +354,7 @@ def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
     }
     assert own_repr - covered == {
         pumpfun_async.endpoints.Endpoint,
+        pumpfun_async.ServerRateLimit,
         pumpfun_async.wallet.SignIn,
         pumpfun_async.testing.IssuedToken,
         pumpfun_async.testing.RecordedRequest,

@@ -42,6 +42,7 @@ from ._cache import StateCache
 from ._wallet import Wallet
 from ._captcha import CaptchaProvider
 from ._options import DEFAULT, Timeout, _Default
+from ._pacing import ServerRateLimit
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
 from .models import (

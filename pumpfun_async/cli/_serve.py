@@ -124,6 +124,11 @@ def add_emulator_command(subcommands: Subcommands) -> None:
         help="answer 429 without a Retry-After header",
     )
     parser.add_argument(
+        "--no-rate-limit-headers",
+        action="store_true",
+        help="send no x-ratelimit-limit/-remaining/-reset headers on rate-limited routes",
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         type=_fault,
@@ -177,6 +182,7 @@ def _build(args: argparse.Namespace) -> Emulator:
             require_captcha=not args.no_captcha,
             coins=coins,
             max_logged_requests=args.max_logged_requests,
+            rate_limit_headers=not args.no_rate_limit_headers,
         )
     except ValueError as exc:
         raise UsageError(f"--coins-file {args.coins_file}: {exc}") from None

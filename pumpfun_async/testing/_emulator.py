@@ -177,12 +177,17 @@ class Emulator:
         max_body_bytes: The largest request body the emulator reads, in bytes
             (:data:`DEFAULT_MAX_BODY_BYTES`, 1 MiB, by default); a larger one is answered
             413 with a NestJS error body, and logged without its body.
+        rate_limit_headers: Whether an answer in a rate-limited route group (see
+            :meth:`set_rate_limit`) carries NestJS's ``x-ratelimit-limit``,
+            ``x-ratelimit-remaining`` and ``x-ratelimit-reset`` (whole seconds) headers, as
+            pump.fun's do; a 429 carries ``Retry-After`` only, and groups without a limit
+            send none. On by default; the attribute of that name can be changed at any time.
 
     Raises:
         ValueError: ``token_lifetime`` is not a positive number of seconds (at most 100
             years), ``login_token_in`` is neither ``"cookie"`` nor ``"body"``, a coin is
             malformed, ``max_logged_requests`` is not a whole number of 0 or more, or
-            ``max_body_bytes`` not one of 1 or more.
+            ``max_body_bytes`` not one of 1 or more, or ``rate_limit_headers`` is not a bool.
     """
 
     def __init__(
@@ -201,6 +206,7 @@ class Emulator:
         coins: Iterable[Mapping[str, Any]] = (),
         max_logged_requests: int = DEFAULT_MAX_LOGGED_REQUESTS,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        rate_limit_headers: bool = True,
     ) -> None:
         check_token_settings(token_lifetime, login_token_in)
         if not _whole_number(max_logged_requests, 0):
@@ -212,12 +218,17 @@ class Emulator:
             raise ValueError(
                 f"max_body_bytes must be a whole number of 1 or more, not {max_body_bytes!r}"
             )
+        if not isinstance(rate_limit_headers, bool):
+            raise ValueError(
+                f"rate_limit_headers must be True or False, not {rate_limit_headers!r}"
+            )
         self._initial_coins = _check_coins(coins)
         self.host = host
         self.port = port
         self.admin_tokens = frozenset(admin_tokens)
         self.client_key = client_key
         self.require_captcha = require_captcha
+        self.rate_limit_headers = rate_limit_headers
         self.state = state if state is not None else EmulatorState()
         self._put_coins(self._initial_coins)
         self.requests = RequestLog(maxlen=max_logged_requests)
@@ -321,7 +332,8 @@ class Emulator:
 
         It has the emulator's client key and a captcha provider that hands out fresh
         tokens, so every operation works out of the box, and no client-side rate limit (the
-        emulator's own limits are what ``set_rate_limit`` sets). It retries as any client
+        emulator's own limits are what ``set_rate_limit`` sets; like any client, it paces
+        itself by the ``x-ratelimit-*`` headers sent for such a limit). It retries as any client
         does, but without backoff: ``max_retries=n`` (3 by default) becomes a
         :class:`~pumpfun_async.RetryPolicy` with ``initial_backoff=0``, so a test never
         sleeps through one. A ``Retry-After`` the emulator sends is still honoured (its
@@ -521,12 +533,14 @@ class Emulator:
         if endpoint is None:
             return _nest(_not_found(request))
         limited = self._throttle(endpoint, request)
-        if limited is not None:
+        if isinstance(limited, web.StreamResponse):
             return limited
         try:
-            return await handler(request)
+            response = await handler(request)
         except NestError as exc:
-            return _nest(exc)
+            response = _nest(exc)
+        response.headers.update(limited)
+        return response
 
     def _take_fault(self, endpoint: str | None, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -570,13 +584,17 @@ class Emulator:
             request.transport.abort()
         return web.Response(status=500)  # never written: the connection is gone
 
-    def _throttle(self, endpoint: str, request: web.Request) -> web.StreamResponse | None:
+    def _throttle(self, endpoint: str, request: web.Request) -> web.StreamResponse | dict[str, str]:
+        """A 429 answer, or the rate-limit headers for the answer (NestJS's throttler)."""
         group = _ROUTES[endpoint].group
+        key, now = request.remote or "", self._clock()
         with self._lock:
             limit = self._limits.get(group)
-            wait = None if limit is None else limit.hit(request.remote or "", self._clock())
-        if limit is None or wait is None:
-            return None
+            wait = None if limit is None else limit.hit(key, now)
+            if limit is None or (wait is None and not self.rate_limit_headers):
+                return {}
+            if wait is None:
+                return limit.headers(key, now)
         headers = {"Retry-After": str(max(1, math.ceil(wait)))} if limit.retry_after else {}
         return web.Response(
             status=429, body=orjson.dumps(THROTTLED_BODY), content_type="application/json",

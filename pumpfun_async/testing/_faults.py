@@ -286,6 +286,19 @@ class RateLimit:
         self._counts[key] = (start, count + 1)
         return None
 
+    def headers(self, key: str, now: float) -> dict[str, str]:
+        """The ``x-ratelimit-*`` headers once :meth:`hit` has let a request of ``key`` through.
+
+        As NestJS's throttler sends them: the limit, what remains with this request
+        counted, and the whole seconds (rounded up) until the window resets.
+        """
+        start, count = self._counts.get(key, (now, 0))
+        return {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(max(0, self.limit - count)),
+            "x-ratelimit-reset": str(max(0, math.ceil(start + self.window - now))),
+        }
+
     @classmethod
     def parse(cls, spec: str) -> RateLimit:
         """Read ``"N/SECONDS"`` (``"5/1"``: five a second) or ``"N"`` (per second)."""
