@@ -123,6 +123,15 @@ def _someone_replied(
     yield
 
 
+@contextlib.contextmanager
+def _reads_limited(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    emu.set_rate_limit("reads", 5, window=1)
+    yield
+    assert sorted({r.status for r in emu.requests}) == [200]  # paced: no 429
+
+
 # What each program needs besides the emulator, and what it prints.
 EXPECTED: dict[str, tuple[Setup, list[str]]] = {
     "RateLimitError": (_reply_throttled, ["slow down; retry after 600.0 seconds"]),
@@ -140,6 +149,7 @@ EXPECTED: dict[str, tuple[Setup, list[str]]] = {
         _someone_replied,
         ["Docs Example (DOCS): 1 replies", "fan has 1 followers: gm", "wagmi"],
     ),
+    "read_politely": (_reads_limited, ["{'reads': ServerRateLimit(limit=5, remaining="]),
     "closed_port": (_no_setup, ["error.refused=False", "replies, direct"]),
     "to_dataframe": (
         _no_setup,
