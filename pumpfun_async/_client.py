@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -837,7 +837,7 @@ class AsyncPumpFunClient:
         interval: float = 5.0,
         max_interval: float = 60.0,
         include_existing: bool = False,
-    ) -> AsyncIterator[Reply]:
+    ) -> AsyncGenerator[Reply, None]:
         """Each new reply in a coin's thread, once, oldest first, until you stop iterating.
 
         It polls ``GET /replies/{mint}`` from the last reply seen on (not the whole
@@ -883,7 +883,7 @@ class AsyncPumpFunClient:
         interval: float = 5.0,
         max_interval: float = 60.0,
         include_existing: bool = False,
-    ) -> AsyncIterator[Report]:
+    ) -> AsyncGenerator[Report, None]:
         """Each new report in the admin queue (not done), once, oldest first (admin).
 
         It polls ``GET /reports`` for the pending reports filed since shortly before the

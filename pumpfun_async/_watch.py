@@ -27,6 +27,7 @@ How it polls:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable, Sequence
@@ -343,6 +344,7 @@ class _Queue:
         self.client = poller.client
         self.kind = quote(kind, safe="")
         self.newest: datetime | None = None
+        self.newest_first = True  # how the server lists the queue, until a page shows it
         self.seen = _Seen()
         self.conditional = Conditional()
         self.query: str | None = None
@@ -382,6 +384,12 @@ class _Queue:
                 return reports
 
     def _take(self, reports: list[Report]) -> list[Report]:
+        dated = [r.created_at for r in reports if r.created_at is not None]
+        pairs = list(itertools.pairwise(dated))
+        if any(a != b for a, b in pairs):
+            self.newest_first = all(a >= b for a, b in pairs)
+        if self.newest_first:  # so that reports filed in the same instant keep their order
+            reports = reports[::-1]
         new = sorted((r for r in reports if r.id not in self.seen), key=_created)
         for report in reports:
             self.seen.add(report.id)
