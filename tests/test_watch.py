@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any, TypeVar
 
 import pytest
@@ -709,3 +709,91 @@ async def test_a_304_without_a_conditional_request_is_still_an_error(recorder: A
         with pytest.raises(APIError) as caught:
             await client.get_replies(DOCS_MINT)
     assert caught.value.status == 304
+
+
+# ---------------------------------------------------------------------------- emulator
+
+
+async def raw_get(emu: Emulator, path: str, **headers: str) -> tuple[int, Mapping[str, str], bytes]:
+    import aiohttp
+    from multidict import CIMultiDict
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{emu.url}{path}", headers={"Authorization": "Bearer t", **headers}) as got,
+    ):
+        return got.status, CIMultiDict(got.headers), await got.read()
+
+
+async def test_the_emulator_answers_reads_with_an_etag_and_304(emu: Emulator) -> None:
+    path = f"/replies/{DOCS_MINT}?limit=5&offset=0"
+    status, headers, body = await raw_get(emu, path)
+    etag = headers["ETag"]
+    assert status == 200
+    assert etag.startswith('W/"')
+    assert body
+    assert (await raw_get(emu, path, **{"If-None-Match": etag}))[:1] == (304,)
+    assert (await raw_get(emu, path, **{"If-None-Match": etag.removeprefix("W/")}))[0] == 304
+    assert (await raw_get(emu, path, **{"If-None-Match": f'"x", {etag}'}))[0] == 304
+    assert (await raw_get(emu, path, **{"If-None-Match": "*"}))[0] == 304
+    status, headers, body = await raw_get(emu, path, **{"If-None-Match": '"other"'})
+    assert status == 200
+    assert headers["ETag"] == etag
+    emu.post_reply(DOCS_MINT, "changes the answer")
+    status, headers, _ = await raw_get(emu, path, **{"If-None-Match": etag})
+    assert status == 200
+    assert headers["ETag"] != etag
+    status, headers, _ = await raw_get(emu, "/reports?limit=5", Authorization="Bearer admin-token")
+    assert status == 200
+    assert "ETag" in headers
+
+
+async def test_writes_carry_no_etag(emu: Emulator) -> None:
+    async with emu.client() as client:
+        await client.like(DOCS_MINT)
+    assert emu.requests[0].status == 201
+    # The client sent no If-None-Match on a write, and the answer had no ETag to keep.
+    assert "If-None-Match" not in emu.requests[0].headers
+
+
+async def test_another_user_posts_through_the_control_api(emu: Emulator) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            f"{emu.url}/_emulator/replies", json={"mint": DOCS_MINT, "text": "over http"}
+        ) as answer:
+            reply = await answer.json()
+        async with session.post(
+            f"{emu.url}/_emulator/reports",
+            json={"targetId": DOCS_MINT, "type": "scam", "reason": "why", "user": "bob"},
+        ) as answer:
+            report = await answer.json()
+        async with session.post(
+            f"{emu.url}/_emulator/replies", json={"mint": DOCS_MINT, "text": ""}
+        ) as answer:
+            refused = (answer.status, await answer.json())
+        async with session.post(f"{emu.url}/_emulator/reports", data=b"[1]") as answer:
+            not_an_object = answer.status
+    assert (reply["text"], reply["user"]) == ("over http", "user-someone-else")
+    assert (report["type"], report["reporter"], report["done"]) == ("scam", "bob", False)
+    assert refused[0] == 400
+    assert "text must be a non-empty string" in refused[1]["message"]
+    assert not_an_object == 400
+    assert emu.requests == []  # the control API is not logged as API traffic
+    async with emu.client() as client:
+        page = await client.get_replies(DOCS_MINT)
+    assert [r.text for r in page.replies] == ["over http"]
+
+
+def test_post_reply_and_post_report_check_their_arguments() -> None:
+    emu = Emulator()
+    with pytest.raises(ValueError, match="not found"):
+        emu.post_reply("11111111111111111111111111111111", "hello")
+    with pytest.raises(ValueError, match="text must be"):
+        emu.post_reply(DOCS_MINT, "  ")
+    with pytest.raises(ValueError, match="type must be"):
+        emu.post_report(DOCS_MINT, "nonsense")
+    with pytest.raises(ValueError, match="user must be"):
+        emu.post_report(DOCS_MINT, user="")
+    assert emu.post_report(DOCS_MINT)["type"] == "other"
