@@ -16,7 +16,9 @@ plain aiohttp + a msgspec decoder), ``memory`` (peak RSS of ``like_many`` over 1
 100,000 targets), ``hostile`` (peak RSS while a server sends an endless body or a gzip
 bomb), ``import`` (importing the SDK beside ``import aiohttp``),
 ``ratelimit`` (``TokenBucket`` against aiolimiter) and ``redis`` (``RedisRateLimiter``
-beside ``TokenBucket``: cost per acquire, and one limit shared by four processes).
+beside ``TokenBucket``: cost per acquire, and one limit shared by four processes) and
+``watch`` (``watch_replies`` against the emulator while replies come: requests per new
+reply, 304s while nothing changes, delay to the watcher; one watcher and 100 on one client).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ BENCHMARKS = {
     "import": "bench_import",
     "ratelimit": "bench_ratelimit",
     "redis": "bench_redis",
+    "watch": "bench_watch",
 }
 PACKAGES = (
     "pumpfun-async",

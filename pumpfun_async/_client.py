@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -1042,6 +1043,91 @@ class AsyncPumpFunClient:
 
         async for report in paginate(fetch, _report_key, page_size=size, max_items=most):
             yield report
+
+    # ------------------------------------------------------------------ watching
+
+    async def watch_replies(
+        self,
+        mint: str,
+        *,
+        interval: float = 5.0,
+        max_interval: float = 60.0,
+        include_existing: bool = False,
+    ) -> AsyncGenerator[Reply, None]:
+        """Each new reply in a coin's thread, once, oldest first, until you stop iterating.
+
+        It polls ``GET /replies/{mint}`` from the last reply seen on (not the whole
+        thread), sending the last ``ETag`` as ``If-None-Match`` (a ``304`` is nothing
+        new), and stays correct when replies are deleted meanwhile. After a poll with
+        nothing new the pause grows by half up to ``max_interval``; after news it is
+        ``interval`` again; each pause is jittered. Every poll goes through the rate
+        limiter (``reads`` group), so many watches on one client share it. ::
+
+            async for reply in client.watch_replies(mint, interval=10):
+                await client.like(reply.id)
+
+        Faults that waiting heals (5xx, block pages, 429s, timeouts, network failures)
+        are logged and waited out with the retry policy's backoff, honouring
+        ``Retry-After`` (never sooner than ``interval``); the others (401 after a wallet's
+        re-sign-in, 403, 404, bad input) end the watch with their error. ``break``,
+        ``aclose()`` or cancelling leaves nothing running.
+
+        Args:
+            mint: The coin's mint address.
+            interval: Seconds between polls while replies come.
+            max_interval: The longest pause, in seconds, after polls with nothing new.
+            include_existing: Yield the replies already there first; otherwise only those
+                posted after the watch starts.
+        """
+        from ._watch import watch_replies
+
+        watch = watch_replies(
+            self,
+            mint,
+            interval=interval,
+            max_interval=max_interval,
+            include_existing=include_existing,
+        )
+        async with contextlib.aclosing(watch):
+            async for reply in watch:
+                yield reply
+
+    async def watch_reports(
+        self,
+        *,
+        type: ReportType | str = "all",
+        interval: float = 5.0,
+        max_interval: float = 60.0,
+        include_existing: bool = False,
+    ) -> AsyncGenerator[Report, None]:
+        """Each new report in the admin queue (not done), once, oldest first (admin).
+
+        It polls ``GET /reports`` for the pending reports filed since shortly before the
+        newest one seen, and otherwise works like :meth:`watch_replies`: conditional
+        requests, a pause that grows while nothing happens, faults waited out. ::
+
+            async for report in admin.watch_reports(type="scam"):
+                print(report.id, report.target_id, report.reason)
+
+        Args:
+            type: A :class:`ReportType`, its value, or ``"all"``.
+            interval: Seconds between polls while reports come.
+            max_interval: The longest pause, in seconds, after polls with nothing new.
+            include_existing: Yield the reports already pending first; otherwise only
+                those filed after the watch starts.
+        """
+        from ._watch import watch_reports
+
+        watch = watch_reports(
+            self,
+            type=type,
+            interval=interval,
+            max_interval=max_interval,
+            include_existing=include_existing,
+        )
+        async with contextlib.aclosing(watch):
+            async for report in watch:
+                yield report
 
     # ------------------------------------------------------------------ helpers
 

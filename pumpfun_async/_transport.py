@@ -21,6 +21,7 @@ from yarl import URL
 
 from ._auth import Credentials
 from ._captcha import CaptchaSource, add_captcha
+from ._conditional import NOT_MODIFIED, Conditional
 from ._endpoints import LOGIN, Endpoint, RouteGroup
 from ._log import logger
 from ._options import DEFAULT_MAX_RESPONSE_BYTES, Timeout
@@ -232,7 +233,7 @@ class Transport:
             raise ClientClosedError("the aiohttp session given to this client has been closed")
         return session
 
-    async def request(  # noqa: PLR0915 - one frame on purpose, as the docstring says
+    async def request(  # noqa: PLR0912, PLR0915 - one frame on purpose, as the docstring says
         self,
         endpoint: Endpoint,
         path: str,
@@ -241,13 +242,15 @@ class Transport:
         body: dict[str, Any] | None = None,
         captcha: CaptchaSource | None = None,
         set_cookies: dict[str, str] | None = None,
+        conditional: Conditional | None = None,
     ) -> Any:
         """Send a request, with rate limiting and retries, and return the decoded JSON body.
 
         ``captcha`` is asked for a token before every attempt (tokens are single-use); the
         endpoint description says whether it goes in the query or the body. A
         ``set_cookies`` dict is filled with the cookies the answer sets (the sign-in's token
-        comes that way).
+        comes that way). A ``conditional`` sends its ETag as ``If-None-Match`` and keeps the
+        ETag of a successful answer; a ``304`` then returns :data:`NOT_MODIFIED`.
 
         With a wallet, the client signs in first when it has no token or the token is about
         to expire, and once more after a 401 (then repeats the request, outside the retry
@@ -285,6 +288,7 @@ class Transport:
                 session = self._session()
                 token_used = await self._signed_in_token() if signs_in else None
                 headers = credentials.headers_for(endpoint)
+                headers = headers if conditional is None else conditional.headers(headers)
                 if self._limits or shared.paused_until:
                     await self._wait_turn(endpoint.group)
                 pacer = shared.pacer
@@ -327,6 +331,8 @@ class Transport:
                         refusal := proxy_refusal(self._proxy, response, method, path)
                     ):
                         raise refusal
+                    if conditional is not None and conditional.unchanged(response):
+                        return NOT_MODIFIED
                     answer = decode_response(
                         response.status, response.headers, answer, method=method, path=path
                     )

@@ -58,6 +58,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "## Import time",
         "## Rate limiter",
         "## Shared rate limit",
+        "## Watching",
     ):
         assert f"\n{heading}" in results, heading
     for row in (
@@ -72,6 +73,8 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "| aiohttp + msgspec |",
         "| pumpfun_async.TokenBucket |",
         "| aiolimiter.AsyncLimiter |",
+        "| 1 watcher |",
+        "| 20 watchers, one client |",
     ):
         assert row in results, row
     if os.environ.get("PUMPFUN_REQUIRE_REDIS"):  # CI installed redis-server: no skipping
@@ -85,6 +88,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         "Bulk memory",
         "Peak RSS above baseline while a server streams an endless body",
         "Importing the client vs `import aiohttp`",
+        "One watcher: requests per new reply at most 1.5",
     ):
         assert measure in goals, measure
     assert _committed() == before  # a quick run never overwrites the committed results

@@ -31,6 +31,8 @@ def test_demo_tours_the_api(capsys: pytest.CaptureFixture[str]) -> None:
         "Moon Cat",
         "read the thread back",
         "#1000 agreed",
+        "Watch the thread while another user replies",
+        "saw reply 1002 by user-another-degen: 'wen moon?'",
         "Report the coin and a comment",
         "Review the queue as an admin",
         "action=banned",

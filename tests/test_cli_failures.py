@@ -232,8 +232,10 @@ def global_options() -> list[argparse.Action]:
 
 def subcommand_argvs() -> dict[str, list[str]]:
     """A valid invocation of every subcommand."""
+    extra = {"watch-replies": ["watch-replies", MINT]}
     return {
-        name: CASES[name].argv if name in CASES else [name] for name in subcommands(build_parser())
+        name: CASES[name].argv if name in CASES else extra.get(name, [name])
+        for name in subcommands(build_parser())
     }
 
 

@@ -156,7 +156,11 @@ def render() -> str:
         signature = inspect.signature(method)
         returns = signature.return_annotation
         if inspect.isasyncgenfunction(method):
-            returns = re.sub(r"^AsyncIterator\[(.*)\]$", r"Generator[\1, None, None]", str(returns))
+            returns = re.sub(
+                r"^Async(?:Iterator|Generator)\[(.*?)(?:, None)?\]$",
+                r"Generator[\1, None, None]",
+                str(returns),
+            )
         doc = _doc(inspect.getdoc(method) or "", "        ")
         out.append(
             f"    def {name}(\n{_params(signature, indent='        ')}\n    ) -> {returns}:\n"

@@ -67,6 +67,7 @@ from pumpfun_async.cli._login import add_login_commands
 from pumpfun_async.cli._output import one_line
 from pumpfun_async.cli._serve import add_emulator_command
 from pumpfun_async.cli._store import stored_token
+from pumpfun_async.cli._watch import add_watch_commands
 from pumpfun_async.errors import PumpFunError, RateLimitError, ValidationError
 
 __all__ = [
@@ -84,6 +85,7 @@ EXTRA_COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     add_login_commands,
     add_emulator_command,
     add_demo_command,
+    add_watch_commands,
 )
 """Functions adding subcommands beyond the API operations, called by :func:`build_parser`."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import TextIO
@@ -24,6 +25,8 @@ from pumpfun_async.cli._output import plain_table, plural
 from pumpfun_async.testing import DOCS_MINT, Emulator
 
 __all__ = ["add_demo_command", "run_demo"]
+
+_WATCH_GUARD = 30.0  # seconds: the watch sees the reply within a poll or two
 
 
 class _Tour:
@@ -121,6 +124,8 @@ async def _tour(
         [(r.id, r.total_likes, r.mentions or "", r.text) for r in page.replies],
     )
 
+    await _watch_thread(tour, emu, user)
+
     tour.title("Report the coin and a comment")
     report = await user.create_report(DOCS_MINT, ReportType.SCAM, "Dev wallet dumped at launch")
     await user.report_comment(first_id, "offensive")
@@ -145,6 +150,26 @@ async def _tour(
         tour.show(f"{plural(pending_count, 'report')} still pending")
         await admin.delete_report(report.id)
         tour.show(f"deleted {report.id}")
+
+
+async def _watch_thread(tour: _Tour, emu: Emulator, user: AsyncPumpFunClient) -> None:
+    tour.title("Watch the thread while another user replies (polls answered 304 meanwhile)")
+    polls_before = len(emu.requests_for("get_replies"))
+    async with contextlib.aclosing(
+        user.watch_replies(DOCS_MINT, interval=0.05, max_interval=0.2)
+    ) as watch:
+        seen = asyncio.ensure_future(anext(watch))
+        # The watch reads the thread first; someone else replies once it polls for news.
+        for _ in range(int(_WATCH_GUARD / 0.01)):
+            if len(emu.requests_for("get_replies")) >= polls_before + 3 or seen.done():
+                break
+            await asyncio.sleep(0.01)
+        emu.post_reply(DOCS_MINT, "wen moon?", user="user-another-degen")
+        reply = await asyncio.wait_for(seen, _WATCH_GUARD)
+    polls = emu.requests_for("get_replies")[polls_before:]
+    unchanged = sum(1 for r in polls if r.status == 304)
+    tour.show(f"saw reply {reply.id} by {reply.user}: {reply.text!r}")
+    tour.show(f"{plural(len(polls), 'request')} while watching, {unchanged} answered 304")
 
 
 async def _cached_bulk(tour: _Tour, emu: Emulator, mints: list[str]) -> None:

@@ -29,6 +29,7 @@ from pumpfun_async._repr import robust_repr
 from pumpfun_async._retry import RetryPolicy
 from pumpfun_async._secrets import SECRET_HEADERS
 
+from ._activity import OTHER_USER, conditional_answer, other_reply, other_report, read_activity
 from ._faults import BLOCK_PAGE, CHALLENGE_PAGE, THROTTLED_BODY, Fault, FaultRule, RateLimit
 from ._handlers import HANDLERS, Call
 from ._signin import IssuedToken, TokenIssuer, check_token_settings
@@ -149,9 +150,11 @@ class Emulator:
     ``POST faults`` (``{"route", "fault", "times"}``), ``DELETE faults``, ``POST
     rate-limits`` (``{"group", "limit": "N/SECONDS", "retryAfter"}``), ``DELETE
     rate-limits``, ``POST coins`` (a JSON array of coin objects), ``POST users`` (a JSON
-    array of user profiles, see :meth:`add_users`), ``GET requests``,
-    ``POST reset`` and ``POST revoke-tokens``. A malformed body, there or on the API
-    routes, gets a 4xx NestJS error body (``{"statusCode", "message", "error"}``): 400 for
+    array of user profiles, see :meth:`add_users`), ``GET requests``, ``POST reset``,
+    ``POST revoke-tokens``, and ``POST replies`` / ``POST reports`` (another user's
+    activity: :meth:`post_reply`, :meth:`post_report`). Reads carry a weak ``ETag``; an
+    ``If-None-Match`` naming it gets ``304 Not Modified``. A malformed body, there or on
+    the API routes, gets a 4xx NestJS error body (``{"statusCode", "message", "error"}``): 400 for
     bad JSON (NaN, Infinity, lone surrogates, nesting over 1,024 levels) or a wrong-typed
     field, 413 for a body over ``max_body_bytes``.
 
@@ -270,6 +273,8 @@ class Emulator:
             ("POST", "revoke-tokens", self._control_revoke_tokens),
             ("POST", "coins", self._control_add_coins),
             ("POST", "users", self._control_add_users),
+            ("POST", "replies", self._control_post_reply),
+            ("POST", "reports", self._control_post_report),
         )
         for method, name, handler in control:
             app.router.add_route(method, f"{CONTROL_PREFIX}/{name}", handler)
@@ -453,6 +458,41 @@ class Emulator:
             for coin in coins
         ]
 
+    def post_reply(self, mint: str, text: str, *, user: str = OTHER_USER) -> dict[str, Any]:
+        """Post a reply as another user, as if through the API, for a watcher to see.
+
+        No captcha, no rate limit, and not in :attr:`requests`. Over HTTP: ``POST
+        /_emulator/replies`` with ``{"mint", "text", "user"?}``.
+
+        Returns:
+            The reply as the API serves it.
+
+        Raises:
+            ValueError: An argument is not a non-empty string, or the coin is unknown.
+        """
+        return other_reply(self.state, mint, text, user)
+
+    def post_report(
+        self,
+        target_id: str,
+        type: str = "other",
+        reason: str = "reported",
+        *,
+        user: str = OTHER_USER,
+    ) -> dict[str, Any]:
+        """File a pending report as another user, for an admin's watcher to see.
+
+        Over HTTP: ``POST /_emulator/reports`` with ``{"targetId", "type"?, "reason"?,
+        "user"?}``.
+
+        Returns:
+            The report as the API serves it.
+
+        Raises:
+            ValueError: An argument is not a non-empty string, or ``type`` is unknown.
+        """
+        return other_report(self.state, target_id, type, reason, user)
+
     @property
     def issued_tokens(self) -> list[IssuedToken]:
         """The sign-in tokens issued since the start (or :meth:`reset`), oldest first.
@@ -622,9 +662,7 @@ class Emulator:
         )
         result = HANDLERS[name](call)
         status = 201 if request.method == "POST" else 200
-        return web.Response(
-            status=status, body=orjson.dumps(result), content_type="application/json"
-        )
+        return conditional_answer(request, status, orjson.dumps(result))
 
     async def _login(self, request: web.Request) -> web.StreamResponse:
         return await self._signin.login(
@@ -716,6 +754,24 @@ class Emulator:
         return web.Response(
             body=orjson.dumps({"ok": True, "added": len(added)}), content_type="application/json"
         )
+
+    async def _control_post_reply(self, request: web.Request) -> web.StreamResponse:
+        spec = await read_activity(request)
+        reply = other_reply(
+            self.state, spec.get("mint"), spec.get("text"), spec.get("user", OTHER_USER)
+        )
+        return web.Response(body=orjson.dumps(reply), content_type="application/json")
+
+    async def _control_post_report(self, request: web.Request) -> web.StreamResponse:
+        spec = await read_activity(request)
+        report = other_report(
+            self.state,
+            spec.get("targetId"),
+            spec.get("type", "other"),
+            spec.get("reason", "reported"),
+            spec.get("user", OTHER_USER),
+        )
+        return web.Response(body=orjson.dumps(report), content_type="application/json")
 
 
 def _whole_number(value: Any, low: int) -> bool:
