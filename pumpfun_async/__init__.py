@@ -19,6 +19,7 @@ if _typing.TYPE_CHECKING:
     from ._cache import StateCache
     from ._captcha import CaptchaProvider
     from ._client import AsyncPumpFunClient
+    from ._hooks import HookEvent, RateLimitWaitEvent, RequestEvent, ResponseEvent, RetryEvent
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
     from ._ratelimit import RateLimiter, TokenBucket
     from ._redis import RedisRateLimiter
@@ -58,11 +59,13 @@ __all__ = [
     "ClientClosedError",
     "Coin",
     "ConnectError",
+    "HookEvent",
     "NotFoundError",
     "PermissionDeniedError",
     "PumpFunClient",
     "PumpFunError",
     "RateLimitError",
+    "RateLimitWaitEvent",
     "RateLimiter",
     "RedisRateLimiter",
     "RepliesPage",
@@ -71,8 +74,11 @@ __all__ = [
     "ReportAction",
     "ReportType",
     "ReportsPage",
+    "RequestEvent",
     "RequestTimeoutError",
+    "ResponseEvent",
     "ResponseTooLargeError",
+    "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "StateCache",
@@ -101,11 +107,13 @@ _MODULES = {
     "ConnectError": "errors",
     "DEFAULT": "_options",
     "DEFAULT_BASE_URL": "_options",
+    "HookEvent": "_hooks",
     "NotFoundError": "errors",
     "PermissionDeniedError": "errors",
     "PumpFunClient": "_sync",
     "PumpFunError": "errors",
     "RateLimitError": "errors",
+    "RateLimitWaitEvent": "_hooks",
     "RateLimiter": "_ratelimit",
     "RedisRateLimiter": "_redis",
     "RepliesPage": "models",
@@ -114,6 +122,9 @@ _MODULES = {
     "ReportAction": "models",
     "ReportType": "models",
     "ReportsPage": "models",
+    "RequestEvent": "_hooks",
+    "ResponseEvent": "_hooks",
+    "RetryEvent": "_hooks",
     "RequestTimeoutError": "errors",
     "ResponseTooLargeError": "errors",
     "RetryPolicy": "_retry",

@@ -16,6 +16,7 @@ from ._bulk import BulkResult, Progress, run_bulk
 from ._cache import StateCache, bookmark_keys
 from ._captcha import CaptchaProvider, CaptchaSource, captcha_setting, captcha_source
 from ._endpoints import ENDPOINTS, Endpoint
+from ._hooks import EventHook, EventHooks, event_hooks_option
 from ._log import logger
 from ._options import (
     DEFAULT,
@@ -179,6 +180,14 @@ class AsyncPumpFunClient:
             (16 MiB by default; after decompression). A larger ``Content-Length``, or more
             bytes than that, raises :class:`~pumpfun_async.ResponseTooLargeError` and closes
             the connection, so a broken or hostile server cannot exhaust memory.
+        event_hooks: Functions to call at each step of every request:
+            ``{"request": [...], "response": [...], "retry": [...], "rate_limit_wait": [...]}``
+            (a single function may stand for a list). Each is a plain or async function
+            taking one event (:class:`~pumpfun_async.RequestEvent`,
+            :class:`~pumpfun_async.ResponseEvent`, :class:`~pumpfun_async.RetryEvent`,
+            :class:`~pumpfun_async.RateLimitWaitEvent`), which names the operation, the
+            path template and the attempt, never a secret. A hook that raises ends the call
+            with its exception, unchanged; nothing is retried or sent again because of it.
 
     The token and client key never appear in ``repr()``, in exceptions or in log lines.
     """
@@ -197,6 +206,7 @@ class AsyncPumpFunClient:
         wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        event_hooks: EventHooks | None = None,
     ) -> None:
         try:
             token = secret_option(token, "PUMPFUN_TOKEN", "token")
@@ -223,6 +233,7 @@ class AsyncPumpFunClient:
                 session=session,
                 wallet=wallet,
                 max_response_bytes=max_response_bytes_option(max_response_bytes),
+                hooks=event_hooks_option(event_hooks),
             )
         except BaseException as error:
             token = client_key = captcha = None  # error reporters capture this frame's locals
@@ -266,6 +277,11 @@ class AsyncPumpFunClient:
         """The rate limiters in use, by route group (``"all"`` for every request)."""
         return self._transport.limits
 
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        """The event hooks, by event name (a copy: changing it changes nothing)."""
+        return self._transport.event_hooks
+
     def with_options(
         self: _ClientT,
         *,
@@ -273,6 +289,7 @@ class AsyncPumpFunClient:
         max_retries: int | RetryPolicy | _Default = DEFAULT,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         max_response_bytes: int | _Default = DEFAULT,
+        event_hooks: EventHooks | _Default | None = DEFAULT,
     ) -> _ClientT:
         """A light copy with other options, for one slow call or a bulk job.
 
@@ -288,6 +305,7 @@ class AsyncPumpFunClient:
             max_retries: As for the constructor.
             rate_limit: As for the constructor; ``DEFAULT`` keeps the current limiters.
             max_response_bytes: As for the constructor.
+            event_hooks: As for the constructor; replaces the hooks (``None`` for none).
         """
         view = copy.copy(self)
         view._transport = self._transport.derive(
@@ -297,6 +315,7 @@ class AsyncPumpFunClient:
             max_response_bytes=None
             if isinstance(max_response_bytes, _Default)
             else max_response_bytes_option(max_response_bytes),
+            hooks=DEFAULT if isinstance(event_hooks, _Default) else event_hooks_option(event_hooks),
         )
         return view
 

@@ -18,6 +18,7 @@ from ._bulk import BulkResult, Progress
 from ._cache import StateCache
 from ._wallet import Wallet
 from ._captcha import CaptchaProvider
+from ._hooks import EventHook, EventHooks
 from ._options import DEFAULT, Timeout, _Default
 from ._ratelimit import RateLimiter, RateLimitSetting
 from ._retry import RetryPolicy
@@ -72,6 +73,7 @@ class PumpFunClient:
         wallet: Wallet | None = None,
         state_cache: StateCache | None = None,
         max_response_bytes: int = 16777216,
+        event_hooks: EventHooks | None = None,
     ) -> None: ...
     def with_options(
         self,
@@ -80,6 +82,7 @@ class PumpFunClient:
         max_retries: int | RetryPolicy | _Default = DEFAULT,
         rate_limit: RateLimitSetting | _Default = DEFAULT,
         max_response_bytes: int | _Default = DEFAULT,
+        event_hooks: EventHooks | _Default | None = DEFAULT,
     ) -> PumpFunClient:
         """A light copy with other options, as :meth:`AsyncPumpFunClient.with_options`.
 
@@ -124,6 +127,10 @@ class PumpFunClient:
     @property
     def rate_limit(self) -> Mapping[str, RateLimiter]:
         """The rate limiters in use, by route group (``"all"`` for every request)."""
+
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        """The event hooks, by event name (a copy: changing it changes nothing)."""
 
     @property
     def wallet(self) -> Wallet | None:

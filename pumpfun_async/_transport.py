@@ -22,8 +22,9 @@ from yarl import URL
 from ._auth import Credentials
 from ._captcha import CaptchaSource, add_captcha
 from ._endpoints import LOGIN, Endpoint, RouteGroup
+from ._hooks import INSTRUMENTS, Call, EventHook, Hooks
 from ._log import logger
-from ._options import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from ._options import DEFAULT, DEFAULT_MAX_RESPONSE_BYTES, Timeout, _Default
 from ._ratelimit import ALL_ROUTES, RateLimiter
 from ._responses import decode_response
 from ._retry import RetryPolicy
@@ -96,6 +97,7 @@ class Transport:
 
     __slots__ = (
         "_base_url",
+        "_hooks",
         "_limits",
         "_max_bytes",
         "_retry",
@@ -116,8 +118,10 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         wallet: Wallet | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        hooks: Hooks | None = None,
     ) -> None:
         self._base_url = base_url
+        self._hooks = hooks
         self._max_bytes = max_response_bytes
         self.timeout = timeout
         self._timeout = timeout.to_aiohttp()
@@ -135,6 +139,7 @@ class Transport:
         retry: RetryPolicy | None = None,
         limits: Mapping[str, RateLimiter] | None = None,
         max_response_bytes: int | None = None,
+        hooks: Hooks | _Default | None = DEFAULT,
     ) -> Transport:
         """A view with other options that shares this one's session, pauses and secrets."""
         view = copy.copy(self)
@@ -147,12 +152,19 @@ class Transport:
             view._retry = retry
         if limits is not None:
             view._limits = dict(limits)
+        if not isinstance(hooks, _Default):
+            view._hooks = hooks
         return view
 
     @property
     def retry(self) -> RetryPolicy:
         """The retry policy."""
         return self._retry
+
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        """The event hooks, by event name."""
+        return Hooks().as_dict() if self._hooks is None else self._hooks.as_dict()
 
     @property
     def max_response_bytes(self) -> int:
@@ -201,7 +213,7 @@ class Transport:
             raise ClientClosedError("the aiohttp session given to this client has been closed")
         return session
 
-    async def request(  # noqa: PLR0915 - one frame on purpose, as the docstring says
+    async def request(  # noqa: PLR0912, PLR0915 - one frame on purpose, as the docstring says
         self,
         endpoint: Endpoint,
         path: str,
@@ -234,6 +246,11 @@ class Transport:
         """
         method = endpoint.method
         shared = self._shared
+        # Followed for event hooks and instruments only when there are any: else no cost.
+        hooks = self._hooks
+        observer = (
+            Call(hooks, endpoint, self._base_url) if hooks is not None or INSTRUMENTS else None
+        )
         task = self._enter()
         credentials = shared.credentials
         signs_in = credentials.wallet is not None and endpoint is not LOGIN
@@ -253,12 +270,15 @@ class Transport:
                 token_used = await self._signed_in_token() if signs_in else None
                 headers = credentials.headers_for(endpoint)
                 if self._limits or shared.paused_until:
-                    await self._wait_turn(endpoint.group)
+                    turn = self._wait_turn(endpoint.group)
+                    await (turn if observer is None else observer.waited(turn))
                 url, data = (
                     self._encode(path, query, body)
                     if captcha is None
                     else self._encode(path, *await add_captcha(endpoint, captcha, query, body))
                 )
+                if observer is not None:
+                    await observer.request()
                 timed = logger.isEnabledFor(logging.DEBUG)
                 started = time.perf_counter() if timed else 0.0
                 try:
@@ -286,8 +306,9 @@ class Transport:
                     )
                     if set_cookies is not None:
                         set_cookies.update((n, m.value) for n, m in response.cookies.items())
-                    return answer
                 except PumpFunError as error:
+                    if observer is not None:
+                        await observer.response(None, error)
                     if signs_in and not signed_in_again and isinstance(error, AuthenticationError):
                         signed_in_again = True
                         await self._sign_in_again(method, path, token_used)
@@ -296,7 +317,14 @@ class Transport:
                     if wait is None:
                         raise
                     retry += 1
+                    if observer is not None:
+                        await observer.retry(error, wait)
                     await asyncio.sleep(wait)
+                else:
+                    # Out of the try: a hook's own failure is never taken for the request's.
+                    if observer is not None:
+                        await observer.answered(response.status)
+                    return answer
         except BaseException as error:
             # Error reporters (Sentry and friends) render the locals of every frame an
             # exception went through: none of this frame's, nor of the finished frames below
@@ -304,6 +332,8 @@ class Transport:
             forget_secrets(error)
             token_used = headers = url = data = response = answer = body = None
             closed = self._closed_under(error, task)
+            if observer is not None:
+                observer.end(closed or error)
             if closed is not None:
                 raise closed from None
             raise
