@@ -35,6 +35,7 @@ __all__ = [
     "RequestEvent",
     "ResponseEvent",
     "RetryEvent",
+    "error_message",
     "event_hooks_option",
 ]
 
@@ -193,8 +194,8 @@ def _listed(name: str, hooks: object) -> tuple[EventHook, ...]:
 class CallTracer(Protocol):
     """What an :class:`Instrument` keeps for one call: it sees each event, then the end."""
 
-    def event(self, event: HookEvent) -> None:
-        """One event of the call (never raises)."""
+    def event(self, event: HookEvent, error: BaseException | None) -> None:
+        """One event of the call, with the error of a failed attempt (never raises)."""
 
     def end(self, error: BaseException | None) -> None:
         """The call is over: ``error`` is what it raised, ``None`` for a success."""
@@ -211,9 +212,18 @@ class Instrument(Protocol):
 INSTRUMENTS: list[Instrument] = []
 
 
-def _error_text(error: BaseException) -> str:
-    text: str = redact(f"{type(error).__name__}: {error}")
+def error_message(error: BaseException) -> str:
+    """``str(error)`` for an event or a span, with any query or bearer token taken out.
+
+    The SDK's messages hold no secret, but an API error quotes the server's message, and a
+    broken or hostile server could echo anything; a long message is cut.
+    """
+    text: str = redact(str(error))
     return text if len(text) <= _ERROR_TEXT_LIMIT else text[: _ERROR_TEXT_LIMIT - 1] + "…"
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error_message(error)}"
 
 
 class Call:
@@ -241,9 +251,11 @@ class Call:
             "group": endpoint.group.value,
         }
 
-    async def _emit(self, hooks: tuple[EventHook, ...], event: HookEvent) -> None:
+    async def _emit(
+        self, hooks: tuple[EventHook, ...], event: HookEvent, error: BaseException | None = None
+    ) -> None:
         for tracer in self._tracers:
-            tracer.event(event)
+            tracer.event(event, error)
         for hook in hooks:
             result = hook(event)
             if inspect.isawaitable(result):
@@ -280,7 +292,7 @@ class Call:
             elapsed=_clock() - self._sent,
             error=None if error is None else _error_text(error),
         )
-        await self._emit(hooks, event)
+        await self._emit(hooks, event, error)
 
     async def retry(self, error: BaseException, wait: float) -> None:
         """The failed attempt will be retried after ``wait`` seconds."""
@@ -292,7 +304,7 @@ class Call:
             wait=wait,
             error=_error_text(error),
         )
-        await self._emit(hooks, event)
+        await self._emit(hooks, event, error)
 
     async def answered(self, status: int) -> None:
         """The call succeeded with ``status``: the response event, then the end."""
