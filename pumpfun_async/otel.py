@@ -9,13 +9,19 @@
 Each call of a client method becomes one ``CLIENT`` span named after the method
 (``like``, ``get_replies``, …) with OpenTelemetry's HTTP attributes: ``http.request.method``,
 ``url.template`` (the path template, never the ids), ``server.address``,
-``server.port``, ``http.response.status_code`` and, when the call fails, ``error.type``.
-Retries and rate-limit waits are events of that span. Three metrics are recorded:
+``server.port``, ``http.response.status_code`` (of the last attempt),
+``http.request.resend_count`` (when an attempt was repeated) and, when the call fails,
+``error.type`` (an error status such as ``"429"``, else the exception's class name).
+Retries (``retry``: attempt, wait, ``error.type``) and rate-limit waits
+(``rate_limit_wait``: attempt, wait) are events of that span; a failure adds an
+``exception`` event with the error's type and message. Three metrics are recorded, with
+the same method, template and server attributes:
 
-* ``http.client.request.duration`` (histogram, seconds): each attempt sent;
-* ``pumpfun.client.retries`` (counter): retries after a failed attempt;
+* ``http.client.request.duration`` (histogram, seconds): each attempt sent, with its
+  ``http.response.status_code`` and ``error.type``;
+* ``pumpfun.client.retries`` (counter): retries after a failed attempt, by ``error.type``;
 * ``pumpfun.client.rate_limit_wait.duration`` (histogram, seconds): time a call was held
-  back by a rate limiter or a 429 pause.
+  back by a rate limiter or a 429 pause, by ``pumpfun.route_group``.
 
 No header, query value, body or token is recorded, and no trace header is sent: requests go
 out exactly as without instrumentation. The span is the current span while the call runs,
@@ -69,6 +75,8 @@ _BaseInstrumentor: Any = vars(_instrumentor)["BaseInstrumentor"]
 _SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
 # The bucket boundaries OpenTelemetry's HTTP conventions advise for request durations.
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+# How many (server, endpoint) attribute sets are kept ready.
+_MAX_LABELS = 256
 _WAIT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
 
@@ -155,37 +163,38 @@ class _Recorder:
             description="Time a call waited for a rate limiter or a 429 pause before sending.",
             explicit_bucket_boundaries_advisory=_WAIT_BUCKETS,
         )
-        self._servers: dict[str, dict[str, AttributeValue]] = {}
+        self._labels: dict[tuple[str, str, str], dict[str, AttributeValue]] = {}
 
     def start(self, operation: str, endpoint: Endpoint, base_url: str) -> _CallSpan:
         """A call begins: its span, current until the call ends."""
-        server = self._servers.get(base_url)
-        if server is None:
+        key = (base_url, endpoint.method, endpoint.path)
+        attributes = self._labels.get(key)
+        if attributes is None:
+            if len(self._labels) >= _MAX_LABELS:  # many base URLs: start over, stay small
+                self._labels.clear()
             url = URL(base_url)
-            server = {"server.address": url.host or "", "server.port": url.port or 0}
-            self._servers[base_url] = server
-        attributes: dict[str, AttributeValue] = {
-            "http.request.method": endpoint.method,
-            "url.template": endpoint.path,
-            **server,
-            "pumpfun.operation": operation,
-            "pumpfun.route_group": endpoint.group.value,
-        }
+            attributes = self._labels[key] = {
+                "http.request.method": endpoint.method,
+                "url.template": endpoint.path,
+                "server.address": url.host or "",
+                "server.port": url.port or 0,
+            }
         span = self.tracer.start_span(operation, kind=SpanKind.CLIENT, attributes=attributes)
-        return _CallSpan(self, span, attributes)
+        return _CallSpan(self, span, attributes, endpoint.group.value)
 
 
 class _CallSpan:
     """One call's span and the attributes its measurements share."""
 
-    __slots__ = ("_attempts", "_attributes", "_recorder", "_span", "_status", "_token")
+    __slots__ = ("_attempts", "_attributes", "_group", "_recorder", "_span", "_status", "_token")
 
     def __init__(
-        self, recorder: _Recorder, span: Span, attributes: dict[str, AttributeValue]
+        self, recorder: _Recorder, span: Span, attributes: dict[str, AttributeValue], group: str
     ) -> None:
         self._recorder = recorder
         self._span = span
-        self._attributes = attributes
+        self._attributes = attributes  # shared by every call of the endpoint: never changed
+        self._group = group
         self._attempts = 0
         self._status: int | None = None
         self._token = context.attach(trace.set_span_in_context(span))
@@ -195,7 +204,7 @@ class _CallSpan:
         if isinstance(event, ResponseEvent):
             self._attempts = event.attempt
             self._status = event.status
-            attributes = dict(self._attributes)
+            attributes = dict(self._attributes)  # a copy: the status and error are this call's
             if event.status is not None:
                 attributes["http.response.status_code"] = event.status
             if error is not None:
@@ -216,7 +225,9 @@ class _CallSpan:
             self._span.add_event(
                 "rate_limit_wait", {"pumpfun.attempt": event.attempt, "pumpfun.wait": event.wait}
             )
-            self._recorder.waits.record(event.wait, self._attributes)
+            self._recorder.waits.record(
+                event.wait, {**self._attributes, "pumpfun.route_group": self._group}
+            )
 
     def end(self, error: BaseException | None) -> None:
         """The call is over: set the outcome, end the span, make it no longer current."""
