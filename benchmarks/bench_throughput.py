@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import statistics
 import sys
 import time
@@ -57,6 +58,8 @@ from _common import (
 from requests.adapters import HTTPAdapter
 
 from pumpfun_async import AsyncPumpFunClient
+from pumpfun_async._hooks import INSTRUMENTS, Call, event_hooks_option
+from pumpfun_async.endpoints import ENDPOINTS
 
 CONCURRENCY = 64
 ROUNDS = 5
@@ -129,8 +132,9 @@ async def run_sdk(
     return elapsed
 
 
-def run_instrumented(base_url: str, targets: Sequence[str], warmup: Sequence[str]) -> Timing:
-    """``run_sdk`` with the instrumentor on, recording through OpenTelemetry's SDK."""
+@contextlib.contextmanager
+def instrumented() -> Iterator[None]:
+    """``PumpFunInstrumentor`` on, recording through OpenTelemetry's SDK, for the block."""
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
     from opentelemetry.sdk.trace import TracerProvider
@@ -149,7 +153,7 @@ def run_instrumented(base_url: str, targets: Sequence[str], warmup: Sequence[str
     instrumentor = PumpFunInstrumentor()
     instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
     try:
-        return asyncio.run(run_sdk(base_url, targets, warmup))
+        yield
     finally:
         instrumentor.uninstrument()
         points = reader.get_metrics_data()
@@ -157,6 +161,41 @@ def run_instrumented(base_url: str, targets: Sequence[str], warmup: Sequence[str
         meter_provider.shutdown()
         if points is None or not points.resource_metrics:
             raise RuntimeError(f"{SDK_OTEL}: no metrics were recorded")
+
+
+def run_instrumented(base_url: str, targets: Sequence[str], warmup: Sequence[str]) -> Timing:
+    """``run_sdk`` with the instrumentor on."""
+    with instrumented():
+        return asyncio.run(run_sdk(base_url, targets, warmup))
+
+
+async def _observe_calls(n: int, hooks: Any) -> float:
+    """CPU seconds per call of the request path's observation steps alone, no network.
+
+    What the transport does for each call besides sending it: the check for hooks and
+    instruments, and when there are any, the ``Call`` with its request and response events.
+    """
+    endpoint = ENDPOINTS["like"]
+    started = time.process_time()
+    for _ in range(n):
+        call = Call(hooks, endpoint, "http://127.0.0.1:1") if hooks or INSTRUMENTS else None
+        if call is not None:
+            await call.request()
+            await call.answered(201)
+    return (time.process_time() - started) / n
+
+
+def observation_cost(n: int, repeats: int) -> dict[str, float]:
+    """CPU microseconds per call of the observation steps alone: each setup's best repeat."""
+    hooks = event_hooks_option(NO_OP_HOOKS)
+
+    def best(with_hooks: Any) -> float:
+        return min(asyncio.run(_observe_calls(n, with_hooks)) for _ in range(repeats)) * 1e6
+
+    cost = {SDK: best(None), SDK_HOOKS: best(hooks)}
+    with instrumented():
+        cost[SDK_OTEL] = best(None)
+    return cost
 
 
 async def run_raw(base_url: str, targets: Sequence[str], warmup: Sequence[str]) -> Timing:
@@ -239,6 +278,7 @@ def measure(quick: bool) -> Section:
     n = 300 if quick else 5_000
     with like_server() as base_url:
         rounds, cpu = run(base_url, n, 2 if quick else ROUNDS)
+    alone = observation_cost(2_000 if quick else 20_000, 3 if quick else 7)
     rate = {name: n / min(times) for name, times in rounds.items()}
     raw = rate[RAW]
     ratio = rate[SDK] / raw
@@ -310,6 +350,21 @@ def measure(quick: bool) -> Section:
         f"call starts and ends a span (handed to a batch processor) and records a duration "
         f"in a histogram; 'Added per like' is its CPU time per like minus the plain SDK's.",
         "",
+        "The observation steps alone, without the network (each setup's best of several "
+        "repeats of many calls: far steadier than the figures above). With nothing "
+        "configured, the request path only checks that there is nothing to tell:",
+        "",
+        "| Setup | CPU µs per call | Share of the plain SDK's CPU per like |",
+        "|---|--:|--:|",
+        *(
+            f"| {label} | {alone[name]:.2f} | {alone[name] / per_like[SDK]:.2%} |"
+            for name, label in (
+                (SDK, "no hooks, not instrumented (the default)"),
+                (SDK_HOOKS, "4 no-op hooks"),
+                (SDK_OTEL, "PumpFunInstrumentor (OpenTelemetry SDK)"),
+            )
+        ),
+        "",
         f"httpx's pool is sized to the concurrency ({CONCURRENCY} connections, all kept alive), "
         "as the other clients' are, over HTTP/1.1. httpcore's pool looks at every pooled "
         "connection on each request, so its cost grows with the pool (a known httpcore "
@@ -331,7 +386,7 @@ def measure(quick: bool) -> Section:
             Goal(
                 f"Cost per like with PumpFunInstrumentor on ({n:,} likes, concurrency "
                 f"{CONCURRENCY}), beside the plain SDK",
-                f"{added[SDK_OTEL]:+.1f} µs CPU "
+                f"{added[SDK_OTEL]:+.1f} µs CPU end to end, {alone[SDK_OTEL]:.1f} µs alone "
                 f"({per_like[SDK_OTEL] / per_like[SDK]:.2f}x its CPU per like)",
                 None,
             ),
