@@ -21,6 +21,7 @@ if _typing.TYPE_CHECKING:
     from ._client import AsyncPumpFunClient
     from ._dataframe import to_dataframe
     from ._display import Table, table
+    from ._hooks import HookEvent, RateLimitWaitEvent, RequestEvent, ResponseEvent, RetryEvent
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
     from ._pacing import ServerRateLimit
     from ._ratelimit import RateLimiter, TokenBucket
@@ -73,12 +74,14 @@ __all__ = [
     "Coin",
     "ConnectError",
     "Follower",
+    "HookEvent",
     "NotFoundError",
     "PermissionDeniedError",
     "ProxyError",
     "PumpFunClient",
     "PumpFunError",
     "RateLimitError",
+    "RateLimitWaitEvent",
     "RateLimiter",
     "RedisRateLimiter",
     "RepliesPage",
@@ -87,8 +90,11 @@ __all__ = [
     "ReportAction",
     "ReportType",
     "ReportsPage",
+    "RequestEvent",
     "RequestTimeoutError",
+    "ResponseEvent",
     "ResponseTooLargeError",
+    "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "ServerRateLimit",
@@ -123,12 +129,14 @@ _MODULES = {
     "DEFAULT": "_options",
     "DEFAULT_BASE_URL": "_options",
     "Follower": "models",
+    "HookEvent": "_hooks",
     "NotFoundError": "errors",
     "PermissionDeniedError": "errors",
     "ProxyError": "errors",
     "PumpFunClient": "_sync",
     "PumpFunError": "errors",
     "RateLimitError": "errors",
+    "RateLimitWaitEvent": "_hooks",
     "RateLimiter": "_ratelimit",
     "RedisRateLimiter": "_redis",
     "RepliesPage": "models",
@@ -137,6 +145,9 @@ _MODULES = {
     "ReportAction": "models",
     "ReportType": "models",
     "ReportsPage": "models",
+    "RequestEvent": "_hooks",
+    "ResponseEvent": "_hooks",
+    "RetryEvent": "_hooks",
     "RequestTimeoutError": "errors",
     "ResponseTooLargeError": "errors",
     "RetryPolicy": "_retry",

@@ -17,6 +17,7 @@ from ._bulk import BulkResult, Progress, run_bulk
 from ._cache import StateCache, bookmark_keys
 from ._captcha import CaptchaProvider, CaptchaSource, captcha_setting, captcha_source
 from ._endpoints import ENDPOINTS, Endpoint
+from ._hooks import EventHook, EventHooks, event_hooks_option
 from ._log import logger
 from ._options import (
     DEFAULT,
@@ -233,6 +234,14 @@ class AsyncPumpFunClient:
             httpx do: ``HTTPS_PROXY`` (or ``HTTP_PROXY`` for an ``http://`` base URL, then
             ``ALL_PROXY``) unless ``NO_PROXY`` lists the API's host. ``False`` ignores them.
             A given ``session`` keeps its own ``trust_env`` besides.
+        event_hooks: Functions to call at each step of every request:
+            ``{"request": [...], "response": [...], "retry": [...], "rate_limit_wait": [...]}``
+            (a single function may stand for a list). Each is a plain or async function
+            taking one event (:class:`~pumpfun_async.RequestEvent`,
+            :class:`~pumpfun_async.ResponseEvent`, :class:`~pumpfun_async.RetryEvent`,
+            :class:`~pumpfun_async.RateLimitWaitEvent`), which names the operation, the
+            path template and the attempt, never a secret. A hook that raises ends the call
+            with its exception, unchanged; nothing is retried or sent again because of it.
 
     The token, the client key and the proxy's credentials never appear in ``repr()``, in
     exceptions or in log lines.
@@ -254,6 +263,7 @@ class AsyncPumpFunClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         proxy: str | None = None,
         trust_env: bool = True,
+        event_hooks: EventHooks | None = None,
     ) -> None:
         try:
             token = secret_option(token, "PUMPFUN_TOKEN", "token")
@@ -285,6 +295,7 @@ class AsyncPumpFunClient:
                 wallet=wallet,
                 max_response_bytes=max_response_bytes_option(max_response_bytes),
                 proxy=route,
+                hooks=event_hooks_option(event_hooks),
             )
         except BaseException as error:
             # Error reporters capture this frame's locals.
@@ -345,6 +356,11 @@ class AsyncPumpFunClient:
         """
         return self._transport.server_rate_limits
 
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        """The event hooks, by event name (a copy: changing it changes nothing)."""
+        return self._transport.event_hooks
+
     def with_options(
         self: _ClientT,
         *,
@@ -354,6 +370,7 @@ class AsyncPumpFunClient:
         max_response_bytes: int | _Default = DEFAULT,
         proxy: str | _Default | None = DEFAULT,
         trust_env: bool | _Default = DEFAULT,
+        event_hooks: EventHooks | _Default | None = DEFAULT,
     ) -> _ClientT:
         """A light copy with other options, for one slow call or a bulk job.
 
@@ -372,6 +389,7 @@ class AsyncPumpFunClient:
             proxy: As for the constructor; ``None`` drops a proxy given before (the
                 environment's then applies, unless ``trust_env`` is false).
             trust_env: As for the constructor.
+            event_hooks: As for the constructor; replaces the hooks (``None`` for none).
         """
         try:
             route = self._route(proxy, trust_env)
@@ -390,6 +408,7 @@ class AsyncPumpFunClient:
             if isinstance(max_response_bytes, _Default)
             else max_response_bytes_option(max_response_bytes),
             proxy=None if route is None else route[0],
+            hooks=DEFAULT if isinstance(event_hooks, _Default) else event_hooks_option(event_hooks),
         )
         return view
 

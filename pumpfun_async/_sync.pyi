@@ -18,6 +18,7 @@ from ._bulk import BulkResult, Progress
 from ._cache import StateCache
 from ._wallet import Wallet
 from ._captcha import CaptchaProvider
+from ._hooks import EventHook, EventHooks
 from ._options import DEFAULT, Timeout, _Default
 from ._pacing import ServerRateLimit
 from ._ratelimit import RateLimiter, RateLimitSetting
@@ -85,6 +86,7 @@ class PumpFunClient:
         max_response_bytes: int = 16777216,
         proxy: str | None = None,
         trust_env: bool = True,
+        event_hooks: EventHooks | None = None,
     ) -> None: ...
     def with_options(
         self,
@@ -95,6 +97,7 @@ class PumpFunClient:
         max_response_bytes: int | _Default = DEFAULT,
         proxy: str | _Default | None = DEFAULT,
         trust_env: bool | _Default = DEFAULT,
+        event_hooks: EventHooks | _Default | None = DEFAULT,
     ) -> PumpFunClient:
         """A light copy with other options, as :meth:`AsyncPumpFunClient.with_options`.
 
@@ -153,6 +156,10 @@ class PumpFunClient:
         before the window resets in ``reset`` seconds; views made by :meth:`with_options`
         share these numbers.
         """
+
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        """The event hooks, by event name (a copy: changing it changes nothing)."""
 
     @property
     def wallet(self) -> Wallet | None:

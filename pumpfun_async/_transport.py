@@ -23,8 +23,9 @@ from ._auth import Credentials
 from ._captcha import CaptchaSource, add_captcha
 from ._conditional import NOT_MODIFIED, Conditional
 from ._endpoints import LOGIN, Endpoint, RouteGroup
+from ._hooks import INSTRUMENTS, Call, EventHook, Hooks
 from ._log import logger
-from ._options import DEFAULT_MAX_RESPONSE_BYTES, Timeout
+from ._options import DEFAULT, DEFAULT_MAX_RESPONSE_BYTES, Timeout, _Default
 from ._pacing import NO_TICKET, Pacer, ServerRateLimit, Ticket
 from ._proxy import DIRECT, Proxy, open_socks_session, proxy_failure, proxy_refusal
 from ._ratelimit import ALL_ROUTES, RateLimiter
@@ -101,6 +102,7 @@ class Transport:
 
     __slots__ = (
         "_base_url",
+        "_hooks",
         "_limits",
         "_max_bytes",
         "_proxy",
@@ -123,9 +125,11 @@ class Transport:
         wallet: Wallet | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         proxy: Proxy = DIRECT,
+        hooks: Hooks | None = None,
     ) -> None:
         self._base_url = base_url
         self._proxy = proxy
+        self._hooks = hooks
         self._max_bytes = max_response_bytes
         self.timeout = timeout
         self._timeout = timeout.to_aiohttp()
@@ -144,6 +148,7 @@ class Transport:
         limits: Mapping[str, RateLimiter] | None = None,
         max_response_bytes: int | None = None,
         proxy: Proxy | None = None,
+        hooks: Hooks | _Default | None = DEFAULT,
     ) -> Transport:
         """A view with other options that shares this one's session, pauses and secrets."""
         view = copy.copy(self)
@@ -158,12 +163,19 @@ class Transport:
             view._retry = retry
         if limits is not None:
             view._limits = dict(limits)
+        if not isinstance(hooks, _Default):
+            view._hooks = hooks
         return view
 
     @property
     def retry(self) -> RetryPolicy:
         """The retry policy."""
         return self._retry
+
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        """The event hooks, by event name."""
+        return Hooks().as_dict() if self._hooks is None else self._hooks.as_dict()
 
     @property
     def max_response_bytes(self) -> int:
@@ -269,6 +281,11 @@ class Transport:
         """
         method = endpoint.method
         shared = self._shared
+        # Followed for event hooks and instruments only when there are any: else no cost.
+        hooks = self._hooks
+        observer = (
+            Call(hooks, endpoint, self._base_url) if hooks is not None or INSTRUMENTS else None
+        )
         task = self._enter()
         credentials = shared.credentials
         signs_in = credentials.wallet is not None and endpoint is not LOGIN
@@ -290,16 +307,18 @@ class Transport:
                 headers = credentials.headers_for(endpoint)
                 headers = headers if conditional is None else conditional.headers(headers)
                 if self._limits or shared.paused_until:
-                    await self._wait_turn(endpoint.group)
-                pacer = shared.pacer
-                ticket = pacer.take(endpoint.group) or await pacer.wait(
-                    endpoint.group, self._retry.max_retry_after
+                    turn = self._wait_turn(endpoint.group)
+                    await (turn if observer is None else observer.waited(turn))
+                ticket = shared.pacer.take(endpoint.group) or await self._paced(
+                    endpoint.group, observer
                 )
                 url, data = (
                     self._encode(path, query, body)
                     if captcha is None
                     else self._encode(path, *await add_captcha(endpoint, captcha, query, body))
                 )
+                if observer is not None:
+                    await observer.request()
                 timed = logger.isEnabledFor(logging.DEBUG)
                 started = time.perf_counter() if timed else 0.0
                 try:
@@ -332,15 +351,17 @@ class Transport:
                     ):
                         raise refusal
                     if conditional is not None and conditional.unchanged(response):
-                        return NOT_MODIFIED
-                    answer = decode_response(
-                        response.status, response.headers, answer, method=method, path=path
-                    )
+                        answer = NOT_MODIFIED
+                    else:
+                        answer = decode_response(
+                            response.status, response.headers, answer, method=method, path=path
+                        )
                     if set_cookies is not None:
                         set_cookies.update((n, m.value) for n, m in response.cookies.items())
-                    return answer
                 except PumpFunError as error:
                     ticket.release()
+                    if observer is not None:
+                        await observer.response(None, error)
                     if signs_in and not signed_in_again and isinstance(error, AuthenticationError):
                         signed_in_again = True
                         await self._sign_in_again(method, path, token_used)
@@ -349,7 +370,14 @@ class Transport:
                     if wait is None:
                         raise
                     retry += 1
+                    if observer is not None:
+                        await observer.retry(error, wait)
                     await asyncio.sleep(wait)
+                else:
+                    # Out of the try: a hook's own failure is never taken for the request's.
+                    if observer is not None:
+                        await observer.answered(response.status)
+                    return answer
         except BaseException as error:
             # Error reporters (Sentry and friends) render the locals of every frame an
             # exception went through: none of this frame's, nor of the finished frames below
@@ -358,11 +386,27 @@ class Transport:
             forget_secrets(error)
             token_used = headers = url = data = response = answer = body = None
             closed = self._closed_under(error, task)
+            if observer is not None:
+                observer.end(closed or error)
             if closed is not None:
                 raise closed from None
             raise
         finally:
             self._leave(task)
+
+    async def _paced(self, group: RouteGroup, observer: Call | None) -> Ticket:
+        """Wait for the server's numbers to allow a request in ``group``; its ticket.
+
+        Kept out of :meth:`request`: it only runs once the server's window is used up. The
+        wait counts as a rate-limit wait for the event hooks.
+        """
+        tickets: list[Ticket] = []
+
+        async def wait() -> None:
+            tickets.append(await self._shared.pacer.wait(group, self._retry.max_retry_after))
+
+        await (wait() if observer is None else observer.waited(wait()))
+        return tickets[0]
 
     def _closed_under(
         self, error: BaseException, task: asyncio.Task[Any] | None

@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-NEEDS = ("aiolimiter", "requests", "httpx", "pydantic", "msgspec", "matplotlib")
+NEEDS = (
+    "aiolimiter",
+    "requests",
+    "httpx",
+    "pydantic",
+    "msgspec",
+    "matplotlib",
+    "opentelemetry.sdk",
+    "opentelemetry.instrumentation",
+)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -63,6 +72,9 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
         assert f"\n{heading}" in results, heading
     for row in (
         "| pumpfun_async |",
+        "| pumpfun_async + 4 no-op hooks |",
+        "| pumpfun_async + PumpFunInstrumentor |",
+        "| no hooks, not instrumented (the default) |",
         "| raw aiohttp |",
         "| httpx.AsyncClient |",
         "| requests.Session |",
@@ -82,6 +94,7 @@ def test_every_benchmark_runs_side_by_side(tmp_path: Path) -> None:
     goals = results.split("## Goals", 1)[1].split("\n## ", 1)[0]
     for measure in (
         "Throughput vs raw aiohttp",
+        "Cost per like with PumpFunInstrumentor on",
         "Decoding vs pydantic v2",
         "Decoding vs msgspec",
         "get_replies (1,000 replies) vs aiohttp + msgspec",

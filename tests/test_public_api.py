@@ -15,7 +15,7 @@ import pumpfun_async
 from pumpfun_async import AsyncPumpFunClient
 from pumpfun_async.endpoints import ENDPOINTS, Endpoint, RouteGroup
 
-SUBMODULES = {"errors", "models", "testing", "cli", "endpoints", "wallet"}
+SUBMODULES = {"errors", "models", "testing", "cli", "endpoints", "wallet", "otel"}
 NOT_ENDPOINTS = {
     "aclose",
     "__aenter__",

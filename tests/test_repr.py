@@ -358,6 +358,10 @@ def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
         pumpfun_async.wallet.SignIn,
         pumpfun_async.testing.IssuedToken,
         pumpfun_async.testing.RecordedRequest,
+        pumpfun_async.RequestEvent,
+        pumpfun_async.ResponseEvent,
+        pumpfun_async.RetryEvent,
+        pumpfun_async.RateLimitWaitEvent,
     }  # attrs records built by the SDK itself: covered by the __new__ case only
 
 

@@ -41,6 +41,7 @@ from ._bulk import BulkResult, Progress
 from ._cache import StateCache
 from ._wallet import Wallet
 from ._captcha import CaptchaProvider
+from ._hooks import EventHook, EventHooks
 from ._options import DEFAULT, Timeout, _Default
 from ._pacing import ServerRateLimit
 from ._ratelimit import RateLimiter, RateLimitSetting
