@@ -553,3 +553,19 @@ def test_the_sync_client_shows_the_numbers() -> None:
     assert list(shown) == ["reads"]
     assert (shown["reads"].limit, shown["reads"].remaining) == (100, 98)
     assert 0 < shown["reads"].reset <= 600
+
+
+async def test_a_paced_wait_is_a_rate_limit_wait_for_the_event_hooks(
+    emu: Emulator, fake: FakeTime
+) -> None:
+    from pumpfun_async import RateLimitWaitEvent
+
+    waits: list[RateLimitWaitEvent] = []
+    emu.set_rate_limit("reads", 3, window=60)
+    hooked = emu.client(max_retries=0, event_hooks={"rate_limit_wait": [waits.append]})
+    async with paced(hooked, fake) as client:
+        for _ in range(4):
+            await client.get_replies(DOCS_MINT)
+    assert statuses(emu) == [200] * 4
+    assert fake.sleeps == [60.0]
+    assert [(w.operation, w.group, w.attempt) for w in waits] == [("get_replies", "reads", 1)]
