@@ -11,8 +11,12 @@ import asyncio
 import contextlib
 import os
 import re
+import json
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -132,6 +136,51 @@ def _reads_limited(
     assert {r.status for r in emu.requests} == {200}  # paced: no 429
 
 
+@contextlib.contextmanager
+def _another_user_replies(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    """Once the bot has read the thread, another user replies twice (over the control API)."""
+
+    def reply_later() -> None:
+        deadline = time.monotonic() + GUARD
+        while not emu.requests_for("get_replies") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for text in ("gm", "wagmi"):
+            body = json.dumps({"mint": DOCS_MINT, "text": text}).encode()
+            request = urllib.request.Request(f"{emu.url}/_emulator/replies", data=body)
+            request.add_header("Content-Type", "application/json")
+            with urllib.request.urlopen(request, timeout=GUARD) as answer:
+                answer.read()
+
+    poster = threading.Thread(target=reply_later)
+    poster.start()
+    try:
+        yield
+    finally:
+        poster.join(GUARD)
+    assert [r["text"] for r in emu.state.reply_page("x", DOCS_MINT, 1000, 0)["replies"]][-2:] == [
+        "gm",
+        "wagmi",
+    ]
+    assert len(emu.requests_for("like")) == 2
+
+
+@contextlib.contextmanager
+def _a_scam_report(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    emu.post_report(DOCS_MINT, "scam", "dev dumped")
+    yield
+
+
+@contextlib.contextmanager
+def _one_503(emu: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    emu.add_fault("like", "status:503")
+    emu.add_fault("get_replies", "status:503")
+    yield
+
+
 # What each program needs besides the emulator, and what it prints.
 EXPECTED: dict[str, tuple[Setup, list[str]]] = {
     "RateLimitError": (_reply_throttled, ["slow down; retry after 600.0 seconds"]),
@@ -150,12 +199,20 @@ EXPECTED: dict[str, tuple[Setup, list[str]]] = {
         ["Docs Example (DOCS): 1 replies", "fan has 1 followers: gm", "wagmi"],
     ),
     "read_politely": (_reads_limited, ["{'reads': ServerRateLimit(limit=5, remaining="]),
+    "like_new_replies": (_another_user_replies, [": gm", ": wagmi"]),
+    "review_new_reports": (_a_scam_report, ["to review:", "scam dev dumped"]),
+    "log_response": (_one_503, ["like: retry in", "like #1 /likes/", ": 503 in", "like #2"]),
+    "traced_calls": (_one_503, ["like /likes/", "get_replies /replies/", "['retry']"]),
     "closed_port": (_no_setup, ["error.refused=False", "replies, direct"]),
     "to_dataframe": (
         _no_setup,
         ["RepliesPage: 1 row", "'text': 'gm <b>frens</b> & co'", "datetime64[us, UTC]"],
     ),
 }
+
+
+# The server errors a program's setup injects (every other 5xx is a failure).
+INJECTED_5XX = {"log_response": 1, "traced_calls": 2}
 
 
 def test_every_program_is_checked() -> None:
@@ -180,7 +237,9 @@ def test_program_runs(
     for text in expected:
         assert text in out
     assert pumpfun_emulator.requests, "the example never reached the emulator"
-    assert all(r.status is not None and r.status < 500 for r in pumpfun_emulator.requests)
+    statuses = [r.status for r in pumpfun_emulator.requests]
+    assert None not in statuses
+    assert sum(s >= 500 for s in statuses if s is not None) == INJECTED_5XX.get(name, 0)
 
 
 def test_the_first_example_does_everything_it_shows(
