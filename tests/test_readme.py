@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
-import json
 import subprocess
 import sys
 import threading
