@@ -444,14 +444,19 @@ async def test_the_environments_http_proxy(
     emu: Emulator, http_proxies: dict[bool, Server], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", http_proxies[True].url())
-    async with emu.client() as client:  # the emulator's clients trust the environment
+    async with emu.client() as client:  # the emulator's clients ignore it by default
+        assert client.proxy is None
+        await client.get_replies(DOCS_MINT)
+    assert through_proxy(emu) == ["127.0.0.1"]
+    emu.requests.clear()
+    async with emu.client(trust_env=True) as client:
         assert client.proxy == http_proxies[True].url(None)
         await client.like(DOCS_MINT)
         async with client.with_options(trust_env=False) as direct:
             await direct.unlike(DOCS_MINT)
     assert through_proxy(emu) == [PROXY_PEER, "127.0.0.1"]
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    async with emu.client() as client:
+    async with emu.client(trust_env=True) as client:
         assert client.proxy is None
 
 

@@ -345,8 +345,9 @@ class Emulator:
         rate limits run on the real clock); a ``RetryPolicy`` passed in is used as it is.
         This touches only the clients made here, unlike the process-wide
         :func:`~pumpfun_async.testing.set_testing`. ``admin=True`` uses an admin token;
-        ``None`` sends none, for a client that signs in with ``wallet=``. Other keyword
-        arguments go to the client.
+        ``None`` sends none, for a client that signs in with ``wallet=``. It goes straight
+        to the emulator, whatever proxy the environment names (``trust_env=False``), unless
+        given ``proxy=`` or ``trust_env=True``. Other keyword arguments go to the client.
         """
         if admin:
             token = sorted(self.admin_tokens)[0]
@@ -356,6 +357,7 @@ class Emulator:
         kwargs.setdefault("client_key", self.client_key)
         kwargs.setdefault("rate_limit", None)
         kwargs.setdefault("captcha", lambda: uuid.uuid4().hex)
+        kwargs.setdefault("trust_env", False)  # a developer's HTTP_PROXY is not for loopback
         return AsyncPumpFunClient(token, base_url=self.url, **kwargs)
 
     # ------------------------------------------------------------------ control
