@@ -21,6 +21,7 @@ if _typing.TYPE_CHECKING:
     from ._client import AsyncPumpFunClient
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
     from ._ratelimit import RateLimiter, TokenBucket
+    from ._raw import RawResponse
     from ._redis import RedisRateLimiter
     from ._retry import RetryPolicy
     from ._sync import PumpFunClient
@@ -64,6 +65,7 @@ __all__ = [
     "PumpFunError",
     "RateLimitError",
     "RateLimiter",
+    "RawResponse",
     "RedisRateLimiter",
     "RepliesPage",
     "Reply",
@@ -107,6 +109,7 @@ _MODULES = {
     "PumpFunError": "errors",
     "RateLimitError": "errors",
     "RateLimiter": "_ratelimit",
+    "RawResponse": "_raw",
     "RedisRateLimiter": "_redis",
     "RepliesPage": "models",
     "Reply": "models",

@@ -59,6 +59,8 @@ class Endpoint:
             which a ``StateCache`` remembers; ``None`` for the others.
         turns_on: With ``toggles``: whether it switches that state on (a like) or off (an
             unlike).
+        has_body: Whether the request carries a JSON body (by default: a POST whose path
+            has no parameter).
     """
 
     name: str
@@ -72,7 +74,7 @@ class Endpoint:
     admin: bool = False
     toggles: Toggle | None = None
     turns_on: bool = True
-    has_body: bool = attrs.field(init=False)
+    has_body: bool = attrs.field()
     _around: tuple[str, str] | None = attrs.field(init=False, repr=False, eq=False)
 
     @has_body.default

@@ -25,6 +25,7 @@ from ._endpoints import LOGIN, Endpoint, RouteGroup
 from ._log import logger
 from ._options import DEFAULT_MAX_RESPONSE_BYTES, Timeout
 from ._ratelimit import ALL_ROUTES, RateLimiter
+from ._raw import CAPTURE
 from ._responses import decode_response
 from ._retry import RetryPolicy
 from ._secrets import forget_secrets
@@ -239,6 +240,7 @@ class Transport:
         signs_in = credentials.wallet is not None and endpoint is not LOGIN
         signed_in_again = False
         retry = 0
+        raw = CAPTURE.get()  # a with_raw_response call: keep the answer's bytes and timing
         # Locals that may hold a secret (token, client key, captcha token, the sign-in's
         # answer): bound up front so that a failure can drop every one of them.
         token_used: str | None = None
@@ -246,6 +248,7 @@ class Transport:
         url: URL | None = None
         data: bytes | None = None
         response: aiohttp.ClientResponse | None = None
+        content: bytes | bytearray | None = None
         answer: Any = None
         try:
             while True:
@@ -259,7 +262,7 @@ class Transport:
                     if captcha is None
                     else self._encode(path, *await add_captcha(endpoint, captcha, query, body))
                 )
-                timed = logger.isEnabledFor(logging.DEBUG)
+                timed = raw is not None or logger.isEnabledFor(logging.DEBUG)
                 started = time.perf_counter() if timed else 0.0
                 try:
                     try:
@@ -272,7 +275,7 @@ class Transport:
                             allow_redirects=False,
                             skip_auto_headers=None if data is not None else _NO_CONTENT_TYPE,
                         ) as response:
-                            answer = (
+                            content = (
                                 await response.read()
                                 if _small(response, self._max_bytes)
                                 else await _read_bounded(response, self._max_bytes, method, path)
@@ -282,8 +285,10 @@ class Transport:
                     if timed:
                         _log_answer(method, path, response.status, started)
                     answer = decode_response(
-                        response.status, response.headers, answer, method=method, path=path
+                        response.status, response.headers, content, method=method, path=path
                     )
+                    if raw is not None and endpoint is not LOGIN:
+                        raw.record(endpoint, response, content, time.perf_counter() - started)
                     if set_cookies is not None:
                         set_cookies.update((n, m.value) for n, m in response.cookies.items())
                     return answer
@@ -302,7 +307,7 @@ class Transport:
             # exception went through: none of this frame's, nor of the finished frames below
             # it, nor of the exceptions it chains, may show a secret.
             forget_secrets(error)
-            token_used = headers = url = data = response = answer = body = None
+            token_used = headers = url = data = response = content = answer = body = None
             closed = self._closed_under(error, task)
             if closed is not None:
                 raise closed from None
