@@ -61,26 +61,6 @@ class RawResponses:
         return f"<with_raw_response of {self._client!r}>"
 
 
-async def _call_raw(
-    client: AsyncPumpFunClient, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> RawResponse[Any]:
-    capture = Capture()
-    reset = CAPTURE.set(capture)
-    try:
-        value = await getattr(client, name)(*args, **kwargs)
-    except BaseException as error:
-        args, kwargs = (), {}  # a captcha token among them: reporters capture locals
-        forget_secrets(error)
-        if capture.endpoint is None or not isinstance(error, APIError):
-            raise
-        # The answer passed every check of the request path; only making the method's
-        # model from its JSON failed: that is parse()'s to raise.
-        return RawResponse.from_capture(capture, functools.partial(_raise, error))
-    finally:
-        CAPTURE.reset(reset)
-    return RawResponse.from_capture(capture, functools.partial(_identity, value))
-
-
 def _identity(value: Any) -> Any:
     return value
 
@@ -114,7 +94,21 @@ def _signature(name: str) -> inspect.Signature:
 
 def _async_method(name: str) -> Callable[..., Any]:
     async def method(self: AsyncRawResponses, *args: Any, **kwargs: Any) -> RawResponse[Any]:
-        return await _call_raw(self._client, name, args, kwargs)
+        capture = Capture()
+        reset = CAPTURE.set(capture)
+        try:
+            value = await getattr(self._client, name)(*args, **kwargs)
+        except BaseException as error:
+            args, kwargs = (), {}  # a captcha token among them: reporters capture locals
+            forget_secrets(error)
+            if capture.endpoint is None or not isinstance(error, APIError):
+                raise
+            # The answer passed every check of the request path; only making the method's
+            # model from its JSON failed: that is parse()'s to raise.
+            return RawResponse.from_capture(capture, functools.partial(_raise, error))
+        finally:
+            CAPTURE.reset(reset)
+        return RawResponse.from_capture(capture, functools.partial(_identity, value))
 
     return _dress(method, name, "AsyncRawResponses")
 

@@ -282,13 +282,14 @@ class Transport:
                             )
                     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                         raise _network_error(exc, method, path, url) from exc
+                    elapsed = time.perf_counter() - started if timed else 0.0
                     if timed:
-                        _log_answer(method, path, response.status, started)
+                        _log_answer(method, path, response.status, elapsed)
                     answer = decode_response(
                         response.status, response.headers, content, method=method, path=path
                     )
                     if raw is not None and endpoint is not LOGIN:
-                        raw.record(endpoint, response, content, time.perf_counter() - started)
+                        raw.record(endpoint, response, content, elapsed)
                     if set_cookies is not None:
                         set_cookies.update((n, m.value) for n, m in response.cookies.items())
                     return answer
@@ -557,7 +558,5 @@ def _describe(exc: BaseException, query: str) -> str:
     return text.replace(query, "…") if query else text
 
 
-def _log_answer(method: str, path: str, status: int, started: float) -> None:
-    logger.debug(
-        "%s %s -> %d in %.1f ms", method, path, status, (time.perf_counter() - started) * 1000
-    )
+def _log_answer(method: str, path: str, status: int, elapsed: float) -> None:
+    logger.debug("%s %s -> %d in %.1f ms", method, path, status, elapsed * 1000)
