@@ -156,6 +156,8 @@ def _group(group: Any, method: str, path: str) -> RouteGroup:
             (g for m, pattern, g in _TEMPLATES if m == method and pattern.fullmatch(path)),
             RouteGroup.READS,
         )
+    if isinstance(group, str):
+        check_utf8(group, "group")
     try:
         return RouteGroup(group)
     except ValueError:

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 import types
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -81,7 +82,7 @@ async def client(recorder: Recorder) -> AsyncIterator[AsyncPumpFunClient]:
 
 
 def test_every_operation_and_request_have_a_raw_form() -> None:
-    assert RAW_METHOD_NAMES == (*ENDPOINTS, "request")
+    assert (*ENDPOINTS, "request") == RAW_METHOD_NAMES
     assert set(OPERATIONS) == set(RAW_METHOD_NAMES)
     for name in RAW_METHOD_NAMES:
         plain = inspect.signature(getattr(AsyncPumpFunClient, name))
@@ -265,7 +266,7 @@ async def test_after_retries_it_describes_the_attempt_that_succeeded(
     ticks = iter(range(0, 1000, 5))
     clock = types.SimpleNamespace(
         perf_counter=lambda: float(next(ticks)),
-        monotonic=transport_module.time.monotonic,
+        monotonic=time.monotonic,
     )
     monkeypatch.setattr(transport_module, "time", clock)
     async with Emulator() as emu, emu.client(max_retries=2) as client:

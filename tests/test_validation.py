@@ -766,6 +766,12 @@ VALID_ARGS: dict[str, dict[str, Any]] = {
     "iter_bookmark_items": {"bookmark_id": "default"},
     "iter_reports": {"type": "all", "created_from": "2024-05-01", "created_to": "2024-05-02"},
     "login": {},
+    "request": {
+        "method": "GET",
+        "path": f"/replies/{MINT}",
+        "params": {"limit": "5"},
+        "group": "reads",
+    },
 }
 
 # Bulk helpers take many targets and record a failure per target, under the field name
@@ -808,7 +814,13 @@ def test_every_string_parameter_is_covered() -> None:
 
 
 def _with_lone_surrogate(value: Any) -> list[Any]:
-    """The surrogate alone, and inside (in the middle, at the end) the valid ``value``."""
+    """The surrogate alone, and inside (in the middle, at the end) the valid ``value``.
+
+    In a mapping: in its key, and in its value as above.
+    """
+    if isinstance(value, dict):
+        ((key, item),) = value.items()
+        return [{LONE: item}, *({key: v} for v in _with_lone_surrogate(item))]
     if isinstance(value, list):
         return [[LONE], *([item] for item in _with_lone_surrogate(value[0])[1:])]
     middle = len(value) // 2
