@@ -729,7 +729,8 @@ class AsyncPumpFunClient:
             )
             return await self._transport.request(endpoint, where, query=query, body=body)
         except BaseException as error:
-            params = json = None  # may hold a captcha token: reporters capture this frame's locals
+            # They may hold a captcha token: error reporters capture this frame's locals.
+            params = json = query = body = None
             forget_secrets(error)
             raise
 

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from pumpfun_async import (
+    APIError,
     AsyncPumpFunClient,
     BlockedError,
     NotFoundError,
@@ -292,3 +293,21 @@ def test_sync_client() -> None:
         with pytest.raises(ValidationError):
             client.request("GET", "/../x")
         assert [r.path for r in emu.requests] == [f"/replies/{DOCS_MINT}", LIVE]
+
+
+async def test_a_failed_request_keeps_no_secret_in_its_traceback(
+    client: AsyncPumpFunClient, recorder: Recorder
+) -> None:
+    secret = "captcha-SECRET-5k"
+    recorder.status = 400
+    with pytest.raises(APIError) as info:
+        await client.request(
+            "POST", "/replies", params={"captchaToken": secret}, json={"captchaToken": secret}
+        )
+    assert secret not in str(info.value)
+    tb = info.value.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name != "test_a_failed_request_keeps_no_secret_in_its_traceback":
+            assert secret not in repr(frame.f_locals), frame.f_code.co_name
+        tb = tb.tb_next
