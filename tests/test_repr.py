@@ -312,7 +312,7 @@ def test_repr_of_raw_response_built_or_not() -> None:
     headers = CIMultiDictProxy(
         CIMultiDict([("Set-Cookie", f"token={TOKEN}"), ("x-client-key", CLIENT_KEY), ("Age", "3")])
     )
-    raw = RawResponse(
+    raw: RawResponse[None] = RawResponse(
         status=200,
         headers=headers,
         content=f'{{"token": "{TOKEN}"}}'.encode(),
