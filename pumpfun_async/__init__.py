@@ -25,6 +25,7 @@ if _typing.TYPE_CHECKING:
     from ._options import DEFAULT, DEFAULT_BASE_URL, Timeout
     from ._pacing import ServerRateLimit
     from ._ratelimit import RateLimiter, TokenBucket
+    from ._raw import RawResponse
     from ._redis import RedisRateLimiter
     from ._retry import RetryPolicy
     from ._sync import PumpFunClient
@@ -83,6 +84,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitWaitEvent",
     "RateLimiter",
+    "RawResponse",
     "RedisRateLimiter",
     "RepliesPage",
     "Reply",
@@ -138,6 +140,7 @@ _MODULES = {
     "RateLimitError": "errors",
     "RateLimitWaitEvent": "_hooks",
     "RateLimiter": "_ratelimit",
+    "RawResponse": "_raw",
     "RedisRateLimiter": "_redis",
     "RepliesPage": "models",
     "Reply": "models",

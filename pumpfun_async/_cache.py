@@ -184,8 +184,12 @@ class StateCache:
         keys: list[str],
         desired: bool,
         send: Callable[[], Awaitable[None]],
+        *,
+        force: bool = False,
     ) -> bool:
         """Run ``send`` unless every key is already known to be ``desired``; then record it.
+
+        With ``force`` (a raw call, which must have an answer to show) it always sends.
 
         Calls on the same event loop that touch a key in common wait for one another, so
         the second of two concurrent likes of one coin finds the first one's result, and an
@@ -202,7 +206,7 @@ class StateCache:
                 break
             await asyncio.shield(busy)
         # No await between the check above and the claim below: the claim is all or nothing.
-        if all(self._get(kind, key) is desired for key in keys):
+        if not force and all(self._get(kind, key) is desired for key in keys):
             with self._lock:
                 self._skipped += 1
             return False

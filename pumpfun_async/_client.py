@@ -8,15 +8,16 @@ import functools
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 
+from ._adhoc import prepare
 from ._bulk import BulkResult, Progress, run_bulk
 from ._cache import StateCache, bookmark_keys
 from ._captcha import CaptchaProvider, CaptchaSource, captcha_setting, captcha_source
-from ._endpoints import ENDPOINTS, Endpoint
+from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
 from ._hooks import EventHook, EventHooks, event_hooks_option
 from ._log import logger
 from ._options import (
@@ -35,6 +36,7 @@ from ._pacing import ServerRateLimit
 from ._pagination import check_max_items, paginate
 from ._proxy import Proxy, proxy_option
 from ._ratelimit import RateLimiter, RateLimitSetting
+from ._raw import capturing
 from ._retry import RetryPolicy
 from ._secrets import forget_secrets
 from ._transport import Transport
@@ -64,6 +66,9 @@ from .models import (
     ReportType,
     User,
 )
+
+if TYPE_CHECKING:
+    from ._raw_ops import AsyncRawResponses
 
 __all__ = ["DEFAULT", "DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
 
@@ -360,6 +365,22 @@ class AsyncPumpFunClient:
     def event_hooks(self) -> dict[str, list[EventHook]]:
         """The event hooks, by event name (a copy: changing it changes nothing)."""
         return self._transport.event_hooks
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponses:
+        """Every operation (and :meth:`request`), returning the server's raw answer.
+
+        ``await client.with_raw_response.get_replies(mint)`` sends what
+        ``client.get_replies(mint)`` sends and returns a :class:`~pumpfun_async.RawResponse`:
+        status, headers, body bytes, duration, and ``parse()`` for the
+        :class:`~pumpfun_async.RepliesPage` the plain call returns. Failures raise as they do
+        for the plain call. A like, follow or bookmark is sent even when the
+        ``state_cache`` knows it is done. Iterators (``iter_*``) and bulk helpers
+        (``*_many``) make many requests, so they have no raw form.
+        """
+        from ._raw_ops import AsyncRawResponses
+
+        return AsyncRawResponses(self)
 
     def with_options(
         self: _ClientT,
@@ -863,6 +884,66 @@ class AsyncPumpFunClient:
             data,
         )
 
+    # ------------------------------------------------------------------ any endpoint
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        group: RouteGroup | str | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send any request through the client, for an endpoint it has no method for.
+
+        The request gets what every call gets: the base URL, the token (and a wallet
+        sign-in), the rate limiter, retries, the timeout, the size limit, typed errors::
+
+            live = await client.request("GET", "/coins/currently-live", params={"limit": 5})
+
+        Args:
+            method: ``GET``, ``HEAD``, ``OPTIONS``, ``PUT``, ``DELETE``, ``POST`` or
+                ``PATCH``.
+            path: The path below the base URL, starting with ``/``; characters a URL cannot
+                carry are percent-encoded. A query or fragment, ``.`` or ``..`` segments,
+                a backslash, control characters (CR, LF) or a leading ``//`` are refused.
+            params: Query parameters: strings, numbers, bools (sent as ``true``/``false``)
+                or lists of them (the parameter is repeated); ``None`` leaves one out.
+            json: A JSON body (anything ``orjson`` encodes); ``None`` sends no body.
+            group: The rate-limit route group to count it in (``"reads"``, ``"likes"``,
+                ...). By default that of the operation whose route it is, else ``"reads"``.
+            idempotent: Whether it is safe to repeat after a lost answer, which decides the
+                retries. By default ``True`` for GET, HEAD, OPTIONS, PUT and DELETE, and
+                ``False`` for POST and PATCH.
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty one.
+
+        Raises:
+            ValidationError: An argument is unusable; nothing was sent.
+            APIError: The server answered with an error (as its subclass), or a 2xx body
+                that is not JSON.
+            TransportError: The network failed.
+        """
+        try:
+            endpoint, where, query, body = prepare(
+                self._base_url,
+                method,
+                path,
+                params=params,
+                json=json,
+                group=group,
+                idempotent=idempotent,
+            )
+            return await self._transport.request(endpoint, where, query=query, body=body)
+        except BaseException as error:
+            # They may hold a captcha token: error reporters capture this frame's locals.
+            params = json = query = body = None
+            forget_secrets(error)
+            raise
+
     # ------------------------------------------------------------------ bulk
 
     async def like_many(
@@ -1218,7 +1299,7 @@ class AsyncPumpFunClient:
         kind = endpoint.toggles
         if kind is None:  # pragma: no cover - every caller passes a toggling endpoint
             raise AssertionError(f"{endpoint.name} switches no state")
-        if not await state.apply(kind, keys, endpoint.turns_on, send):
+        if not await state.apply(kind, keys, endpoint.turns_on, send, force=capturing()):
             logger.debug("%s %s skipped: the state cache says it is done", endpoint.method, path)
 
     @staticmethod

@@ -60,6 +60,8 @@ class Endpoint:
         turns_on: With ``toggles``: whether it switches that state on (a like) or off (an
             unlike).
         command: The command line's subcommand; the name in kebab case by default.
+        has_body: Whether the request carries a JSON body (by default: a POST whose path
+            has no parameter).
     """
 
     name: str
@@ -74,7 +76,7 @@ class Endpoint:
     toggles: Toggle | None = None
     turns_on: bool = True
     command: str = attrs.field()
-    has_body: bool = attrs.field(init=False)
+    has_body: bool = attrs.field()
     _around: tuple[str, str] | None = attrs.field(init=False, repr=False, eq=False)
 
     @command.default

@@ -18,13 +18,14 @@ import contextlib
 import copy
 import functools
 import inspect
+import operator
 import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
@@ -32,6 +33,9 @@ from ._client import AsyncPumpFunClient
 from ._options import DEFAULT_BASE_URL
 from ._secrets import forget_secrets
 from .errors import ClientClosedError
+
+if TYPE_CHECKING:
+    from ._raw_ops import RawResponses
 
 __all__ = ["PumpFunClient", "sync_method_names", "sync_property_names"]
 
@@ -223,7 +227,8 @@ class PumpFunClient:
             )
         # The portal owns the thread; calls go straight to its loop, which costs less per
         # call than the portal's own task machinery.
-        coroutine = getattr(self._target(loop), method)(*args, **kwargs)
+        # operator.attrgetter: with_raw_response's methods come as "with_raw_response.like".
+        coroutine = operator.attrgetter(method)(self._target(loop))(*args, **kwargs)
         return _wait(*loop.submit(coroutine))
 
     def _iterate(self, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
@@ -240,6 +245,18 @@ class PumpFunClient:
                 # Closed client: its loop has finalised the iterator, or never started it.
                 with contextlib.suppress(ClientClosedError):
                     _wait(*loop.submit(_finalise(iterator)))
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """Every operation (and :meth:`request`), returning the server's raw answer.
+
+        ``client.with_raw_response.get_replies(mint)`` sends what ``client.get_replies(mint)``
+        sends and returns a :class:`~pumpfun_async.RawResponse`, as
+        :attr:`AsyncPumpFunClient.with_raw_response` does.
+        """
+        from ._raw_ops import RawResponses
+
+        return RawResponses(self)
 
     @property
     def closed(self) -> bool:

@@ -18,10 +18,12 @@ from ._bulk import BulkResult, Progress
 from ._cache import StateCache
 from ._wallet import Wallet
 from ._captcha import CaptchaProvider
+from ._endpoints import RouteGroup
 from ._hooks import EventHook, EventHooks
 from ._options import DEFAULT, Timeout, _Default
 from ._pacing import ServerRateLimit
 from ._ratelimit import RateLimiter, RateLimitSetting
+from ._raw_ops import RawResponses
 from ._retry import RetryPolicy
 from .models import (
     Coin,
@@ -160,6 +162,15 @@ class PumpFunClient:
     @property
     def event_hooks(self) -> dict[str, list[EventHook]]:
         """The event hooks, by event name (a copy: changing it changes nothing)."""
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """Every operation (and :meth:`request`), returning the server's raw answer.
+
+        ``client.with_raw_response.get_replies(mint)`` sends what ``client.get_replies(mint)``
+        sends and returns a :class:`~pumpfun_async.RawResponse`, as
+        :attr:`AsyncPumpFunClient.with_raw_response` does.
+        """
 
     @property
     def wallet(self) -> Wallet | None:
@@ -453,6 +464,48 @@ class PumpFunClient:
             user_id: The author (their wallet address or user id), as for :meth:`follow`.
             limit: Page size, 1 to 1,000.
             offset: How many replies to skip.
+        """
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        group: RouteGroup | str | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send any request through the client, for an endpoint it has no method for.
+
+        The request gets what every call gets: the base URL, the token (and a wallet
+        sign-in), the rate limiter, retries, the timeout, the size limit, typed errors::
+
+            live = await client.request("GET", "/coins/currently-live", params={"limit": 5})
+
+        Args:
+            method: ``GET``, ``HEAD``, ``OPTIONS``, ``PUT``, ``DELETE``, ``POST`` or
+                ``PATCH``.
+            path: The path below the base URL, starting with ``/``; characters a URL cannot
+                carry are percent-encoded. A query or fragment, ``.`` or ``..`` segments,
+                a backslash, control characters (CR, LF) or a leading ``//`` are refused.
+            params: Query parameters: strings, numbers, bools (sent as ``true``/``false``)
+                or lists of them (the parameter is repeated); ``None`` leaves one out.
+            json: A JSON body (anything ``orjson`` encodes); ``None`` sends no body.
+            group: The rate-limit route group to count it in (``"reads"``, ``"likes"``,
+                ...). By default that of the operation whose route it is, else ``"reads"``.
+            idempotent: Whether it is safe to repeat after a lost answer, which decides the
+                retries. By default ``True`` for GET, HEAD, OPTIONS, PUT and DELETE, and
+                ``False`` for POST and PATCH.
+
+        Returns:
+            The decoded JSON body, or ``None`` for an empty one.
+
+        Raises:
+            ValidationError: An argument is unusable; nothing was sent.
+            APIError: The server answered with an error (as its subclass), or a 2xx body
+                that is not JSON.
+            TransportError: The network failed.
         """
 
     def like_many(

@@ -29,6 +29,7 @@ from ._options import DEFAULT, DEFAULT_MAX_RESPONSE_BYTES, Timeout, _Default
 from ._pacing import NO_TICKET, Pacer, ServerRateLimit, Ticket
 from ._proxy import DIRECT, Proxy, open_socks_session, proxy_failure, proxy_refusal
 from ._ratelimit import ALL_ROUTES, RateLimiter
+from ._raw import CAPTURE
 from ._responses import decode_response
 from ._retry import RetryPolicy
 from ._secrets import forget_secrets
@@ -291,6 +292,7 @@ class Transport:
         signs_in = credentials.wallet is not None and endpoint is not LOGIN
         signed_in_again = False
         retry = 0
+        raw = CAPTURE.get()  # a with_raw_response call: keep the answer's bytes and timing
         # Locals that may hold a secret (token, client key, captcha token, the sign-in's
         # answer): bound up front so that a failure can drop every one of them.
         token_used: str | None = None
@@ -298,6 +300,7 @@ class Transport:
         url: URL | None = None
         data: bytes | None = None
         response: aiohttp.ClientResponse | None = None
+        content: bytes | bytearray | None = None
         answer: Any = None
         ticket: Ticket = NO_TICKET
         try:
@@ -319,7 +322,7 @@ class Transport:
                 )
                 if observer is not None:
                     await observer.request()
-                timed = logger.isEnabledFor(logging.DEBUG)
+                timed = raw is not None or logger.isEnabledFor(logging.DEBUG)
                 started = time.perf_counter() if timed else 0.0
                 try:
                     try:
@@ -334,7 +337,7 @@ class Transport:
                             proxy=self._proxy.http_url,
                         ) as response:
                             ticket.answered(response.headers)
-                            answer = (
+                            content = (
                                 await response.read()
                                 if _small(response, self._max_bytes)
                                 else await _read_bounded(response, self._max_bytes, method, path)
@@ -344,8 +347,9 @@ class Transport:
                             proxy_failure(exc, self._proxy, method, path)
                             or _network_error(exc, method, path, url)
                         ) from exc
+                    elapsed = time.perf_counter() - started if timed else 0.0
                     if timed:
-                        _log_answer(method, path, response.status, started)
+                        _log_answer(method, path, response.status, elapsed)
                     if response.status in (401, 407) and (
                         refusal := proxy_refusal(self._proxy, response, method, path)
                     ):
@@ -354,8 +358,10 @@ class Transport:
                         answer = NOT_MODIFIED
                     else:
                         answer = decode_response(
-                            response.status, response.headers, answer, method=method, path=path
+                            response.status, response.headers, content, method=method, path=path
                         )
+                    if raw is not None and endpoint is not LOGIN:
+                        raw.record(endpoint, response, content, elapsed)
                     if set_cookies is not None:
                         set_cookies.update((n, m.value) for n, m in response.cookies.items())
                 except PumpFunError as error:
@@ -384,7 +390,7 @@ class Transport:
             # it, nor of the exceptions it chains, may show a secret.
             ticket.release()
             forget_secrets(error)
-            token_used = headers = url = data = response = answer = body = None
+            token_used = headers = url = data = response = content = answer = body = None
             closed = self._closed_under(error, task)
             if observer is not None:
                 observer.end(closed or error)
@@ -653,7 +659,5 @@ def _describe(exc: BaseException, query: str) -> str:
     return text.replace(query, "…") if query else text
 
 
-def _log_answer(method: str, path: str, status: int, started: float) -> None:
-    logger.debug(
-        "%s %s -> %d in %.1f ms", method, path, status, (time.perf_counter() - started) * 1000
-    )
+def _log_answer(method: str, path: str, status: int, elapsed: float) -> None:
+    logger.debug("%s %s -> %d in %.1f ms", method, path, status, elapsed * 1000)

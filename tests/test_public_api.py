@@ -29,6 +29,8 @@ NOT_ENDPOINTS = {
     "remove_bookmark_items_many",
     # wallet sign-in (POST /auth/login), sent by the client itself, not an API operation
     "login",
+    # the escape hatch: any method and path, for endpoints the table does not describe
+    "request",
 }
 
 

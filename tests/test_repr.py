@@ -11,9 +11,11 @@ from __future__ import annotations
 import enum
 import traceback
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy
 
 import pumpfun_async
 import pumpfun_async.endpoints
@@ -29,6 +31,7 @@ from pumpfun_async import (
     Follower,
     PumpFunClient,
     RateLimitError,
+    RawResponse,
     RepliesPage,
     Reply,
     Report,
@@ -318,6 +321,25 @@ async def test_repr_of_emulator_before_start_running_and_after_stop() -> None:
     safe_repr(RateLimit(limit=1, window=1.0))
 
 
+def test_repr_of_raw_response_built_or_not() -> None:
+    headers = CIMultiDictProxy(
+        CIMultiDict([("Set-Cookie", f"token={TOKEN}"), ("x-client-key", CLIENT_KEY), ("Age", "3")])
+    )
+    raw: RawResponse[None] = RawResponse(
+        status=200,
+        headers=headers,
+        content=f'{{"token": "{TOKEN}"}}'.encode(),
+        elapsed=timedelta(milliseconds=1500),
+        endpoint=pumpfun_async.endpoints.ENDPOINTS["like"],
+    )
+    assert safe_repr(raw) == (
+        "RawResponse(status=200, operation='like', method='POST', path='/likes/{target_id}', "
+        f"content=<{len(raw.content)} bytes>, elapsed=1.500s, "
+        "headers={'Set-Cookie': <redacted>, 'x-client-key': <redacted>, 'Age': '3'})"
+    )
+    assert safe_repr(bare(RawResponse)) == "RawResponse(<not initialised>)"
+
+
 def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
     """A class added to the public API without a case here fails this test."""
     covered = {
@@ -330,6 +352,7 @@ def test_every_public_class_with_its_own_repr_is_covered_above() -> None:
         Follower,
         PumpFunClient,
         RateLimitError,
+        RawResponse,
         RepliesPage,
         Reply,
         Report,

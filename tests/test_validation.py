@@ -777,6 +777,12 @@ VALID_ARGS: dict[str, dict[str, Any]] = {
     "watch_replies": {"mint": MINT},
     "watch_reports": {"type": "all"},
     "login": {},
+    "request": {
+        "method": "GET",
+        "path": f"/replies/{MINT}",
+        "params": {"limit": "5"},
+        "group": "reads",
+    },
 }
 # Watches never end by themselves: test_watch.py runs them with these arguments.
 ENDLESS = frozenset({"watch_replies", "watch_reports"})
@@ -821,7 +827,13 @@ def test_every_string_parameter_is_covered() -> None:
 
 
 def _with_lone_surrogate(value: Any) -> list[Any]:
-    """The surrogate alone, and inside (in the middle, at the end) the valid ``value``."""
+    """The surrogate alone, and inside (in the middle, at the end) the valid ``value``.
+
+    In a mapping: in its key, and in its value as above.
+    """
+    if isinstance(value, dict):
+        ((key, item),) = value.items()
+        return [{LONE: item}, *({key: v} for v in _with_lone_surrogate(item))]
     if isinstance(value, list):
         return [[LONE], *([item] for item in _with_lone_surrogate(value[0])[1:])]
     middle = len(value) // 2
