@@ -34,7 +34,7 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # The operations' path templates, to give a known route its own rate-limit group.
 _TEMPLATES = tuple(
-    (e.method, re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(e.path))), e.group)
+    (e.method, re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(e.path))), e)
     for e in ENDPOINTS.values()
 )
 
@@ -66,11 +66,13 @@ def prepare(
             orjson.dumps(json)
         except TypeError as exc:
             raise ValidationError("json", f"cannot be sent as JSON: {exc}") from None
+    known = _known(verb, where)
     endpoint = Endpoint(
         name="request",
         method=verb,
-        path=where,
-        group=_group(group, verb, where),
+        # A known route is described by its template, so hooks and traces see no ids.
+        path=where if known is None else known.path,
+        group=_group(group, known),
         idempotent=verb in IDEMPOTENT_METHODS
         if idempotent is None
         else check_bool(idempotent, "idempotent"),
@@ -149,13 +151,17 @@ def _param(key: str, value: Any) -> str:
     )
 
 
-def _group(group: Any, method: str, path: str) -> RouteGroup:
+def _known(method: str, path: str) -> Endpoint | None:
+    """The operation whose route ``method path`` is, if any."""
+    return next(
+        (e for m, pattern, e in _TEMPLATES if m == method and pattern.fullmatch(path)), None
+    )
+
+
+def _group(group: Any, known: Endpoint | None) -> RouteGroup:
     """The route group asked for; else that of the operation the route is; else reads."""
     if group is None:
-        return next(
-            (g for m, pattern, g in _TEMPLATES if m == method and pattern.fullmatch(path)),
-            RouteGroup.READS,
-        )
+        return RouteGroup.READS if known is None else known.group
     if isinstance(group, str):
         check_utf8(group, "group")
     try:

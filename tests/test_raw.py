@@ -61,6 +61,11 @@ OPERATIONS: dict[str, tuple[dict[str, Any], Any]] = {
     "get_reports": ({"limit": 5}, {"reports": [REPORT], "total": 1}),
     "update_report": ({"report_id": REPORT["id"], "done": True, "action": "banned"}, REPORT),
     "delete_report": ({"report_id": REPORT["id"]}, None),
+    "get_user": ({"user_id": "user123"}, {"address": "user123", "username": "fan", "bio": "gm"}),
+    "get_followers": ({"user_id": "user123"}, [{"address": "user456", "timestamp": 1}]),
+    "get_following": ({"user_id": "user123"}, [{"address": "user789", "timestamp": 2}]),
+    "get_coin": ({"mint": MINT}, COIN),
+    "get_user_replies": ({"user_id": "user123", "limit": 1}, {"replies": [REPLY]}),
     "request": ({"method": "GET", "path": "/coins/currently-live"}, [COIN]),
 }
 
@@ -196,6 +201,20 @@ async def test_every_operation_against_the_emulator() -> None:
         deleted = await raws.delete_report(report.id)
         assert deleted.parse() is None
         assert report.id not in {r.id for r in (await admin.get_reports(limit=100)).reports}
+        other = emu.post_reply(DOCS_MINT, "from another user")["user"]
+        await admin.follow(other)
+        author = (await raws.get_user(other)).parse()
+        assert (author, author.followers) == (await admin.get_user(other), 1)
+        followers = (await raws.get_followers(other)).parse()
+        assert followers == await admin.get_followers(other)
+        assert [row.address for row in followers] == [reply.user]
+        following = await raws.get_following(reply.user)
+        assert following.parse() == await admin.get_following(reply.user)
+        assert [row.address for row in following.parse()] == [other]
+        coin = await raws.get_coin(DOCS_MINT)
+        assert (coin.status, coin.parse()) == (200, await admin.get_coin(DOCS_MINT))
+        theirs = (await raws.get_user_replies(other, limit=1000)).parse()
+        assert [r.text for r in theirs.replies] == ["from another user"]
         answered = {r.endpoint for r in emu.requests}
         assert set(ENDPOINTS) <= answered
 

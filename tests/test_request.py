@@ -254,6 +254,34 @@ def test_route_group(method: str, path: str, group: Any, expected: RouteGroup) -
     assert endpoint.group is expected
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "described"),
+    [
+        ("POST", f"/likes/{MINT}", "/likes/{target_id}"),
+        ("GET", f"/replies/user-replies/{MINT}", "/replies/user-replies/{user_id}"),
+        ("GET", "/sol-price", "/sol-price"),  # no operation's route: described as sent
+    ],
+)
+def test_a_known_route_is_described_by_its_template(method: str, path: str, described: str) -> None:
+    endpoint, where, *_ = prepare(
+        "http://api.test", method, path, params=None, json=None, group=None, idempotent=None
+    )
+    assert (endpoint.path, where) == (described, path)  # hooks and traces see no ids
+
+
+async def test_hooks_see_the_template_of_a_known_route(recorder: Recorder) -> None:
+    seen: list[str] = []
+    async with AsyncPumpFunClient(
+        TOKEN,
+        base_url=recorder.url,
+        rate_limit=None,
+        event_hooks={"request": [lambda event: seen.append(event.path)]},
+    ) as client:
+        await client.request("POST", f"/likes/{MINT}")
+    assert seen == ["/likes/{target_id}"]
+    assert recorder.hits == [f"POST /likes/{MINT}"]
+
+
 async def test_rate_limited_in_its_group(recorder: Recorder) -> None:
     # Frozen clocks: nothing refills, so the tokens left count the requests.
     replies = TokenBucket(1, 10, clock=lambda: 0.0)
