@@ -208,6 +208,7 @@ async def test_every_operation_against_the_emulator() -> None:
         followers = (await raws.get_followers(other)).parse()
         assert followers == await admin.get_followers(other)
         assert [row.address for row in followers] == [reply.user]
+        assert reply.user is not None
         following = await raws.get_following(reply.user)
         assert following.parse() == await admin.get_following(reply.user)
         assert [row.address for row in following.parse()] == [other]
