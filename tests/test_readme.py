@@ -203,6 +203,9 @@ EXPECTED: dict[str, tuple[Setup, list[str]]] = {
     "review_new_reports": (_a_scam_report, ["to review:", "scam dev dumped"]),
     "log_response": (_one_503, ["like: retry in", "like #1 /likes/", ": 503 in", "like #2"]),
     "traced_calls": (_one_503, ["like /likes/", "get_replies /replies/", "['retry']"]),
+    "RepliesPage": (_no_setup, ["200 application/json", "RawResponse(", "201 {"]),
+    "NotFoundError": (_no_setup, ["['hasMore', 'offset', 'replies']", "200 reads"]),
+    "peek": (_no_setup, ["200 False", "offset 0"]),
     "closed_port": (_no_setup, ["error.refused=False", "replies, direct"]),
     "to_dataframe": (
         _no_setup,
