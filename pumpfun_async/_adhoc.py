@@ -33,10 +33,23 @@ _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # The operations' path templates, to give a known route its own rate-limit group.
-_TEMPLATES = tuple(
-    (e.method, re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(e.path))), e)
-    for e in ENDPOINTS.values()
-)
+_MINT = "[1-9A-HJ-NP-Za-km-z]{32,44}"
+# What each path parameter can hold, so that /coins/currently-live is not taken for
+# /coins/{mint}; any other parameter is one segment.
+_PARAMETER = {"mint": _MINT, "target_id": rf"(?:{_MINT}|[0-9]+)"}
+
+
+def _template_pattern(path: str) -> re.Pattern[str]:
+    parts = re.split(r"\{([^}]*)\}", path)  # text, name, text, name, ..., text
+    return re.compile(
+        "".join(
+            re.escape(part) if i % 2 == 0 else _PARAMETER.get(part, "[^/]+")
+            for i, part in enumerate(parts)
+        )
+    )
+
+
+_TEMPLATES = tuple((e.method, _template_pattern(e.path), e) for e in ENDPOINTS.values())
 
 
 def prepare(

@@ -260,6 +260,8 @@ def test_route_group(method: str, path: str, group: Any, expected: RouteGroup) -
         ("POST", f"/likes/{MINT}", "/likes/{target_id}"),
         ("GET", f"/replies/user-replies/{MINT}", "/replies/user-replies/{user_id}"),
         ("GET", "/sol-price", "/sol-price"),  # no operation's route: described as sent
+        ("GET", LIVE, LIVE),  # not a mint: not /coins/{mint}
+        ("GET", f"/coins/{MINT}", "/coins/{mint}"),
     ],
 )
 def test_a_known_route_is_described_by_its_template(method: str, path: str, described: str) -> None:
