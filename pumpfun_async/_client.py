@@ -13,12 +13,11 @@ from urllib.parse import quote
 
 import aiohttp
 
-from ._adhoc import prepare
 from ._bulk import BulkResult, Progress, run_bulk
 from ._cache import StateCache, bookmark_keys
 from ._captcha import CaptchaProvider, CaptchaSource, captcha_setting, captcha_source
 from ._endpoints import ENDPOINTS, Endpoint, RouteGroup
-from ._hooks import EventHook, EventHooks, event_hooks_option
+from ._instruments import EventHook, EventHooks
 from ._log import logger
 from ._options import (
     DEFAULT,
@@ -68,6 +67,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from ._hooks import Hooks
     from ._raw_ops import AsyncRawResponses
 
 __all__ = ["DEFAULT", "DEFAULT_BASE_URL", "AsyncPumpFunClient", "CaptchaProvider"]
@@ -154,6 +154,15 @@ _SOCKS_NEEDS_OWN_SESSION = (
     "a SOCKS proxy needs the client's own session: drop session=, or give that session "
     "an aiohttp_socks.ProxyConnector yourself"
 )
+
+
+def _hooks_option(value: EventHooks | None) -> Hooks | None:
+    """``event_hooks=`` checked; the hooks module is imported only when hooks are given."""
+    if value is None:
+        return None
+    from ._hooks import event_hooks_option
+
+    return event_hooks_option(value)
 
 
 def _q(value: str) -> str:
@@ -300,7 +309,7 @@ class AsyncPumpFunClient:
                 wallet=wallet,
                 max_response_bytes=max_response_bytes_option(max_response_bytes),
                 proxy=route,
-                hooks=event_hooks_option(event_hooks),
+                hooks=_hooks_option(event_hooks),
             )
         except BaseException as error:
             # Error reporters capture this frame's locals.
@@ -429,7 +438,7 @@ class AsyncPumpFunClient:
             if isinstance(max_response_bytes, _Default)
             else max_response_bytes_option(max_response_bytes),
             proxy=None if route is None else route[0],
-            hooks=DEFAULT if isinstance(event_hooks, _Default) else event_hooks_option(event_hooks),
+            hooks=DEFAULT if isinstance(event_hooks, _Default) else _hooks_option(event_hooks),
         )
         return view
 
@@ -927,6 +936,8 @@ class AsyncPumpFunClient:
                 that is not JSON.
             TransportError: The network failed.
         """
+        from ._adhoc import prepare  # only for calls the SDK does not wrap
+
         try:
             endpoint, where, query, body = prepare(
                 self._base_url,

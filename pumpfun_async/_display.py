@@ -13,7 +13,6 @@ overrides) are shown as escapes, never sent through, in every table.
 from __future__ import annotations
 
 import enum
-import html
 import re
 import types
 import typing
@@ -43,6 +42,14 @@ __all__ = [
     "to_dict",
     "without_none",
 ]
+
+
+def _escape(text: str, quote: bool = True) -> str:
+    """``html.escape``, imported on first use: tables are rarely shown outside notebooks."""
+    import html
+
+    return html.escape(text, quote=quote)
+
 
 DEFAULT_MAX_ROWS = 50
 """How many rows a table shows unless told otherwise; the rest are counted below it."""
@@ -366,7 +373,7 @@ class Table:
 
     def _repr_html_(self) -> str:
         if getattr(self, "rows", None) is None:
-            return f"<pre>{html.escape(repr(self))}</pre>"
+            return f"<pre>{_escape(repr(self))}</pre>"
         parts = [
             '<div class="pumpfun-table"><table>',
             f"<caption>{_html(self.caption)}</caption>",
@@ -385,15 +392,15 @@ class Table:
 
 
 def _html(text: str) -> str:
-    return html.escape(clean(text), quote=True)
+    return _escape(clean(text), quote=True)
 
 
 def _html_cell(value: Any) -> str:
     text = clean(_cell_text(value))
     if len(text) <= _HTML_CELL:
-        return f"<td>{html.escape(text, quote=True)}</td>"
-    title = html.escape(_fit(text, _HTML_TITLE), quote=True)
-    return f'<td title="{title}">{html.escape(_fit(text, _HTML_CELL), quote=True)}</td>'
+        return f"<td>{_escape(text, quote=True)}</td>"
+    title = _escape(_fit(text, _HTML_TITLE), quote=True)
+    return f'<td title="{title}">{_escape(_fit(text, _HTML_CELL), quote=True)}</td>'
 
 
 def table(items: Any, *, max_rows: int | None = DEFAULT_MAX_ROWS) -> Table:
@@ -431,7 +438,7 @@ def _display_or_repr(obj: Any, render: str) -> str:
         shown = Table(obj)
     except AttributeError:
         text = repr(obj)
-        return f"<pre>{html.escape(text)}</pre>" if render == "html" else text
+        return f"<pre>{_escape(text)}</pre>" if render == "html" else text
     return shown._repr_html_() if render == "html" else str(shown)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._instruments import EVENT_NAMES, INSTRUMENTS, EventHook, EventHooks
 from ._repr import robust_repr
 from ._secrets import redact
 from .errors import APIError, ValidationError
@@ -39,8 +40,6 @@ __all__ = [
     "event_hooks_option",
 ]
 
-EventName = Literal["request", "response", "retry", "rate_limit_wait"]
-EVENT_NAMES: tuple[EventName, ...] = ("request", "response", "retry", "rate_limit_wait")
 
 # An error text in an event is cut here: a server may send a message of any length.
 _ERROR_TEXT_LIMIT = 500
@@ -131,12 +130,6 @@ class RateLimitWaitEvent(_Event):
 HookEvent = RequestEvent | ResponseEvent | RetryEvent | RateLimitWaitEvent
 """Any of the events a hook receives."""
 
-EventHook = Callable[[Any], Awaitable[object] | object]
-"""A hook: a plain or async callable taking one event."""
-
-EventHooks = Mapping[str, EventHook | Iterable[EventHook]]
-"""What ``event_hooks=`` takes: ``{"request": [hook, ...], "response": [...], ...}``."""
-
 
 @attrs.frozen
 class Hooks:
@@ -206,10 +199,6 @@ class Instrument(Protocol):
 
     def start(self, operation: str, endpoint: Endpoint, base_url: str) -> CallTracer:
         """A call begins (before any rate-limit wait); its tracer."""
-
-
-# The instruments on now, for every client (the OpenTelemetry instrumentor adds itself).
-INSTRUMENTS: list[Instrument] = []
 
 
 def error_message(error: BaseException) -> str:

@@ -23,7 +23,7 @@ from ._auth import Credentials
 from ._captcha import CaptchaSource, add_captcha
 from ._conditional import NOT_MODIFIED, Conditional
 from ._endpoints import LOGIN, Endpoint, RouteGroup
-from ._hooks import INSTRUMENTS, Call, EventHook, Hooks
+from ._instruments import EVENT_NAMES, INSTRUMENTS, EventHook
 from ._log import logger
 from ._options import DEFAULT, DEFAULT_MAX_RESPONSE_BYTES, Timeout, _Default
 from ._pacing import NO_TICKET, Pacer, ServerRateLimit, Ticket
@@ -90,6 +90,7 @@ _CLOSING = "pumpfun_async: the client is closing"
 
 
 if TYPE_CHECKING:
+    from ._hooks import Call, Hooks
     from ._wallet import Wallet
 
 
@@ -176,7 +177,9 @@ class Transport:
     @property
     def event_hooks(self) -> dict[str, list[EventHook]]:
         """The event hooks, by event name."""
-        return Hooks().as_dict() if self._hooks is None else self._hooks.as_dict()
+        if self._hooks is None:
+            return {name: [] for name in EVENT_NAMES}
+        return self._hooks.as_dict()
 
     @property
     def max_response_bytes(self) -> int:
@@ -285,7 +288,7 @@ class Transport:
         # Followed for event hooks and instruments only when there are any: else no cost.
         hooks = self._hooks
         observer = (
-            Call(hooks, endpoint, self._base_url) if hooks is not None or INSTRUMENTS else None
+            _observe(hooks, endpoint, self._base_url) if hooks is not None or INSTRUMENTS else None
         )
         task = self._enter()
         credentials = shared.credentials
@@ -657,6 +660,13 @@ def _describe(exc: BaseException, query: str) -> str:
     """Name an exception for a message, without the query string (it may hold a captcha)."""
     text = f"{type(exc).__name__}: {exc}"
     return text.replace(query, "…") if query else text
+
+
+def _observe(hooks: Hooks | None, endpoint: Endpoint, base_url: str) -> Call:
+    """A call followed for its hooks and instruments (imported only when there are some)."""
+    from ._hooks import Call
+
+    return Call(hooks, endpoint, base_url)
 
 
 def _log_answer(method: str, path: str, status: int, elapsed: float) -> None:

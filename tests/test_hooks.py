@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import subprocess
+import sys
 from typing import Any
 
 import attrs
@@ -321,12 +323,32 @@ async def test_no_hooks_builds_nothing(emu: Emulator, monkeypatch: pytest.Monkey
     def refuse(*args: object) -> None:
         raise AssertionError("a Call was built without hooks")
 
-    monkeypatch.setattr(_transport, "Call", refuse)
+    monkeypatch.setattr(_transport, "_observe", refuse)
+    monkeypatch.setattr(_hooks, "Call", refuse)
     async with emu.client() as client:
         await client.like(DOCS_MINT)
         assert client.event_hooks == {name: [] for name in _hooks.EVENT_NAMES}
     async with emu.client(event_hooks={"request": []}) as client:  # empty lists: none
         await client.like(DOCS_MINT)
+
+
+def test_the_client_imports_the_hooks_only_when_given_some() -> None:
+    code = (
+        "import sys\n"
+        "from pumpfun_async import AsyncPumpFunClient\n"
+        "client = AsyncPumpFunClient(base_url='http://127.0.0.1:9')\n"
+        "assert 'pumpfun_async._hooks' not in sys.modules, 'imported without hooks'\n"
+        "AsyncPumpFunClient(base_url='http://127.0.0.1:9', event_hooks={'request': [print]})\n"
+        "assert 'pumpfun_async._hooks' in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 # ------------------------------------------------------------------ options
