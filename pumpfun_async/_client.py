@@ -681,17 +681,7 @@ class AsyncPumpFunClient:
             offset: How many replies to skip.
         """
         path = _GET_REPLIES.format_path(mint=check_mint(mint))
-        limit = check_limit(limit)
-        offset = check_offset(offset)
-        data = await self._transport.request(
-            _GET_REPLIES, path, query=f"limit={limit}&offset={offset}"
-        )
-        return self._decode(
-            _GET_REPLIES,
-            path,
-            lambda d: structure_replies_page(d, offset=offset, limit=limit),
-            data,
-        )
+        return await self._replies_page(_GET_REPLIES, path, limit, offset)
 
     # ------------------------------------------------------------------ reports
 
@@ -881,16 +871,17 @@ class AsyncPumpFunClient:
             offset: How many replies to skip.
         """
         path = _GET_USER_REPLIES.format_path(user_id=check_id(user_id, "user_id"))
+        return await self._replies_page(_GET_USER_REPLIES, path, limit, offset)
+
+    async def _replies_page(
+        self, endpoint: Endpoint, path: str, limit: int, offset: int
+    ) -> RepliesPage:
+        """One page of replies (a coin's or a user's): the same query, the same page shape."""
         limit = check_limit(limit)
         offset = check_offset(offset)
-        data = await self._transport.request(
-            _GET_USER_REPLIES, path, query=f"limit={limit}&offset={offset}"
-        )
+        data = await self._transport.request(endpoint, path, query=f"limit={limit}&offset={offset}")
         return self._decode(
-            _GET_USER_REPLIES,
-            path,
-            lambda d: structure_replies_page(d, offset=offset, limit=limit),
-            data,
+            endpoint, path, lambda d: structure_replies_page(d, offset=offset, limit=limit), data
         )
 
     # ------------------------------------------------------------------ any endpoint
