@@ -740,22 +740,12 @@ class Emulator:
         )
 
     async def _control_add_coins(self, request: web.Request) -> web.StreamResponse:
-        coins = await _control_json(request)
-        if not isinstance(coins, list):
-            raise NestError(400, ["the body must be a JSON array of coin objects"], "Bad Request")
-        added = self.add_coins(coins)
-        return web.Response(
-            body=orjson.dumps({"ok": True, "added": len(added)}), content_type="application/json"
-        )
+        added = self.add_coins(await _control_list(request, "coin"))
+        return _json_response({"ok": True, "added": len(added)})
 
     async def _control_add_users(self, request: web.Request) -> web.StreamResponse:
-        users = await _control_json(request)
-        if not isinstance(users, list):
-            raise NestError(400, ["the body must be a JSON array of user objects"], "Bad Request")
-        added = self.add_users(users)
-        return web.Response(
-            body=orjson.dumps({"ok": True, "added": len(added)}), content_type="application/json"
-        )
+        added = self.add_users(await _control_list(request, "user"))
+        return _json_response({"ok": True, "added": len(added)})
 
     async def _control_post_reply(self, request: web.Request) -> web.StreamResponse:
         spec = await read_activity(request)
@@ -807,6 +797,18 @@ def _check_all(
         except ValueError as exc:
             raise ValueError(f"{kind} #{index + 1}: {exc}") from None
     return checked
+
+
+async def _control_list(request: web.Request, kind: str) -> list[Any]:
+    """A control request's JSON array of ``kind`` objects (a 400 for anything else)."""
+    items = await _control_json(request)
+    if not isinstance(items, list):
+        raise NestError(400, [f"the body must be a JSON array of {kind} objects"], "Bad Request")
+    return items
+
+
+def _json_response(data: Any) -> web.Response:
+    return web.Response(body=orjson.dumps(data), content_type="application/json")
 
 
 async def _control_json(request: web.Request) -> Any:
