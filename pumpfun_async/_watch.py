@@ -199,8 +199,11 @@ async def _run(
     poller: _Poller,
     start: Callable[[], Awaitable[list[_T]]],
     poll: Callable[[], Awaitable[list[_T]]],
+    include_existing: bool,
 ) -> AsyncIterator[_T]:
     items = await poller.attempt(start)
+    if not include_existing:
+        items = []  # read only to know where the news begins
     news = True  # the first pause is `interval`, whatever the start found
     while True:
         for item in items:
@@ -311,11 +314,7 @@ async def watch_replies(
     poller = _Poller(client, f"watch_replies({mint})", low, high, pacing or Pacing())
     thread = _Thread(poller, mint)
 
-    async def start() -> list[Reply]:
-        existing = await thread.start()
-        return existing if include_existing else []
-
-    async for reply in _run(poller, start, thread.poll):
+    async for reply in _run(poller, thread.start, thread.poll, include_existing):
         yield reply
 
 
@@ -424,11 +423,7 @@ async def watch_reports(
     poller = _Poller(client, f"watch_reports(type={kind})", low, high, pacing or Pacing())
     queue = _Queue(poller, kind)
 
-    async def start() -> list[Report]:
-        existing = await queue.start()
-        return existing if include_existing else []
-
-    async for report in _run(poller, start, queue.poll):
+    async for report in _run(poller, queue.start, queue.poll, include_existing):
         yield report
 
 
